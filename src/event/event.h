@@ -46,6 +46,12 @@ class Event {
   std::optional<int64_t> timestamp_us() const;
   std::optional<int64_t> lsn() const;
 
+  /// Pre-allocates room for `n` columns (avoids regrowth while filling).
+  void Reserve(size_t n) { fields_.reserve(n); }
+  /// Builds an event from columns given in any order: sorts them by field id,
+  /// drops std::monostate values and keeps the last value of a repeated id.
+  static Event FromFields(std::vector<Field> fields);
+
   /// Set columns in ascending field-id order.
   const std::vector<Field>& fields() const { return fields_; }
   size_t ApproximateBytes() const;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -112,6 +113,18 @@ class ObjectStore {
 };
 
 /// Checks the key rules above; InvalidArgument naming the key otherwise.
+/// Also rejected: empty segments (`a//b`, trailing '/'), `.` segments, NUL and
+/// other control characters, keys longer than 1024 bytes (S3's limit), and keys
+/// starting with `.strata-tmp` (reserved for a local bucket's temp files).
 Status ValidateKey(std::string_view key);
+
+/// The reserved key prefix (a local bucket keeps its temp files there).
+inline constexpr std::string_view kReservedKeyPrefix = ".strata-tmp";
+
+/// Resolves `range` against an object of `size` bytes into the {offset,
+/// length} to read, clipping past the end. InvalidArgument when the offset is
+/// beyond the end or a suffix of 0 bytes is asked for. For backends that clip
+/// themselves (memory, local directory).
+Result<std::pair<uint64_t, uint64_t>> ResolveRange(const ByteRange& range, uint64_t size);
 
 }  // namespace strata

@@ -1,0 +1,33 @@
+// The `strata` command-line tool: one function per subcommand, each returning
+// the process exit code. Output for people goes to stdout, errors to stderr;
+// `--json` switches to machine-readable output.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace strata::cli {
+
+// Thrown by a command to end the process with a non-zero exit code after it
+// has printed its error.
+struct ExitCode {
+  int value;
+};
+
+// Options shared by the commands that address one namespace's table.
+struct TableArgs {
+  std::string bucket;
+  std::string ns;
+  std::string base_path = "cdc/";
+};
+
+void AddTableArgs(CLI::App* cmd, TableArgs* args);
+
+void RegisterBucket(CLI::App& app);
+void RegisterGen(CLI::App& app);
+void RegisterIngest(CLI::App& app);
+void RegisterFiles(CLI::App& app);
+void RegisterSnapshots(CLI::App& app);
+void RegisterTable(CLI::App& app);
+void RegisterQuery(CLI::App& app);
+
+}  // namespace strata::cli

@@ -1,0 +1,300 @@
+#include "iceberg/table.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "common/random.h"
+#include "common/time_util.h"
+
+namespace strata {
+namespace {
+
+constexpr size_t kMaxMetadataLog = 100;
+constexpr size_t kMaxCachedFiles = 256;
+
+std::string VersionFileName(int64_t version) { return "v" + std::to_string(version) + ".metadata.json"; }
+
+int64_t SummaryInt(const std::map<std::string, std::string>& summary, const std::string& key) {
+  auto it = summary.find(key);
+  if (it == summary.end()) return 0;
+  try {
+    return std::stoll(it->second);
+  } catch (...) {
+    return 0;
+  }
+}
+
+void SleepBackoff(const CommitOptions& options, int attempt) {
+  int64_t cap = std::min<int64_t>(options.backoff_max_ms, int64_t{options.backoff_base_ms} << std::min(attempt, 20));
+  auto ms = static_cast<int64_t>(RandomBelow(static_cast<uint64_t>(std::max<int64_t>(cap, 1))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+}  // namespace
+
+Status CommitOptions::Validate() const {
+  if (max_attempts < 1) return Status::InvalidArgument("commit max_attempts must be >= 1");
+  if (backoff_base_ms < 0 || backoff_max_ms < backoff_base_ms)
+    return Status::InvalidArgument("commit backoff must satisfy 0 <= backoff_base_ms <= backoff_max_ms");
+  return Status::OK();
+}
+
+IcebergTable::IcebergTable(std::shared_ptr<ObjectStore> store, std::string base_key)
+    : store_(std::move(store)), base_key_(std::move(base_key)) {
+  while (!base_key_.empty() && base_key_.back() == '/') base_key_.pop_back();
+}
+
+std::string IcebergTable::Location() const { return store_->UriFor(base_key_); }
+
+std::string IcebergTable::MetadataKey(std::string_view name) const {
+  return base_key_ + "/metadata/" + std::string(name);
+}
+
+Result<int64_t> IcebergTable::ReadHint() const {
+  auto text = store_->Get(MetadataKey("version-hint.text"));
+  if (!text.ok()) return text.status();
+  std::string s = *text;
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  try {
+    size_t used = 0;
+    int64_t v = std::stoll(s, &used);
+    if (used == s.size() && v >= 1) return v;
+  } catch (...) {
+  }
+  return Status::Corruption("version-hint.text of " + base_key_ + " holds '" + s + "', not a version number");
+}
+
+Result<TableState> IcebergTable::Load() const {
+  int64_t version = 0;
+  auto hint = ReadHint();
+  if (hint.ok()) {
+    version = *hint;
+  } else {
+    // No usable hint: find the highest v{N}.metadata.json by listing.
+    STRATA_ASSIGN_OR_RETURN(auto objects, store_->ListAll(MetadataKey("v")));
+    for (const auto& obj : objects) {
+      std::string_view name = std::string_view(obj.key).substr(MetadataKey("").size());
+      if (name.size() < 15 || name.substr(name.size() - 14) != ".metadata.json") continue;
+      try {
+        size_t used = 0;
+        int64_t n = std::stoll(std::string(name.substr(1)), &used);
+        if (used + 1 + 14 == name.size()) version = std::max(version, n);
+      } catch (...) {
+      }
+    }
+    if (version == 0) return Status::NotFound("no Iceberg table at " + store_->UriFor(base_key_));
+  }
+  // The hint may lag behind concurrent commits: probe forward.
+  while (store_->Head(MetadataKey(VersionFileName(version + 1))).ok()) ++version;
+  TableState state;
+  state.version = version;
+  state.metadata_key = MetadataKey(VersionFileName(version));
+  auto text = store_->Get(state.metadata_key);
+  if (!text.ok()) {
+    if (text.status().IsNotFound() && version > 1 && hint.ok())
+      return Status::Corruption("version-hint.text of " + base_key_ + " names v" + std::to_string(version) +
+                                " but that metadata file is missing");
+    return text.status();
+  }
+  auto md = ParseTableMetadata(*text);
+  if (!md.ok()) return md.status().WithContext(state.metadata_key);
+  state.metadata = std::move(*md);
+  return state;
+}
+
+Result<TableState> IcebergTable::CreateIfMissing(TableMetadata initial) const {
+  auto existing = Load();
+  if (existing.ok() || !existing.status().IsNotFound()) return existing;
+  initial.location = Location();
+  if (initial.table_uuid.empty()) initial.table_uuid = UuidV4();
+  initial.last_updated_ms = NowMillis();
+  TableState state;
+  state.version = 1;
+  state.metadata_key = MetadataKey(VersionFileName(1));
+  auto put = store_->Put(state.metadata_key, SerializeTableMetadata(initial), PutOptions::CreateOnly());
+  if (!put.ok()) {
+    if (put.status().IsPreconditionFailed()) return Load();  // someone else created it first
+    return put.status();
+  }
+  STRATA_RETURN_IF_ERROR(WriteHints(1));
+  state.metadata = std::move(initial);
+  return state;
+}
+
+Status IcebergTable::WriteHints(int64_t version) const {
+  STRATA_RETURN_IF_ERROR(store_->Put(MetadataKey("version-hint.text"), std::to_string(version)));
+  STRATA_RETURN_IF_ERROR(store_->Put(MetadataKey("latest"), VersionFileName(version) + "\n"));
+  return Status::OK();
+}
+
+Result<std::string> IcebergTable::KeyOf(const std::string& location) const {
+  auto key = store_->KeyFor(location);
+  if (!key) return Status::InvalidArgument("location " + location + " is outside bucket " + store_->Uri());
+  return *key;
+}
+
+Result<std::string> IcebergTable::ReadImmutable(const std::string& location) const {
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = immutable_cache_.find(location);
+    if (it != immutable_cache_.end()) return it->second;
+  }
+  STRATA_ASSIGN_OR_RETURN(std::string key, KeyOf(location));
+  STRATA_ASSIGN_OR_RETURN(std::string bytes, store_->Get(key));
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  if (immutable_cache_.size() >= kMaxCachedFiles) immutable_cache_.clear();
+  immutable_cache_[location] = bytes;
+  return bytes;
+}
+
+Result<std::vector<ManifestFile>> IcebergTable::Manifests(const Snapshot& snapshot) const {
+  if (snapshot.manifest_list.empty())
+    return Status::NotSupported("snapshot " + std::to_string(snapshot.snapshot_id) +
+                                " uses v1 embedded manifests, which this reader does not list yet");
+  auto bytes = ReadImmutable(snapshot.manifest_list);
+  if (!bytes.ok())
+    return bytes.status().WithContext("manifest list of snapshot " + std::to_string(snapshot.snapshot_id));
+  auto list = ReadManifestList(*bytes);
+  if (!list.ok()) return list.status().WithContext(snapshot.manifest_list);
+  return list;
+}
+
+Result<std::vector<ManifestEntry>> IcebergTable::LiveEntries(const TableState& state,
+                                                             std::optional<int64_t> snapshot_id) const {
+  const Snapshot* snapshot = snapshot_id ? state.metadata.FindSnapshot(*snapshot_id) : state.metadata.CurrentSnapshot();
+  if (snapshot_id && !snapshot) return Status::NotFound("snapshot " + std::to_string(*snapshot_id) + " does not exist");
+  std::vector<ManifestEntry> out;
+  if (!snapshot) return out;
+  STRATA_ASSIGN_OR_RETURN(auto manifests, Manifests(*snapshot));
+  for (const ManifestFile& mf : manifests) {
+    STRATA_ASSIGN_OR_RETURN(std::string key, KeyOf(mf.manifest_path));
+    STRATA_ASSIGN_OR_RETURN(std::string bytes, store_->Get(key));
+    auto entries = ReadManifest(bytes);
+    if (!entries.ok()) return entries.status().WithContext(mf.manifest_path);
+    for (auto& e : *entries) {
+      if (e.status == EntryStatus::kDeleted) continue;
+      if (!e.sequence_number) e.sequence_number = mf.sequence_number;
+      if (!e.file_sequence_number) e.file_sequence_number = mf.sequence_number;
+      if (!e.snapshot_id) e.snapshot_id = mf.added_snapshot_id;
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const CommitOptions& options) {
+  STRATA_RETURN_IF_ERROR(options.Validate());
+  if (request.files.empty()) return Status::InvalidArgument("an append needs at least one data file");
+  STRATA_ASSIGN_OR_RETURN(TableState state, Load());
+  const int64_t snapshot_id = RandomSnapshotId();
+
+  // 1. One manifest for the new files; written once, reused by every attempt
+  //    (sequence numbers are inherited from the manifest list).
+  ManifestContext context{state.metadata.CurrentSchema(), state.metadata.DefaultSpec(), FileContent::kData};
+  if (!context.schema || !context.spec) return Status::Corruption("table metadata lacks its current schema or spec");
+  std::vector<ManifestEntry> entries;
+  int64_t added_records = 0, added_bytes = 0;
+  std::set<std::vector<Value>> partitions;
+  for (const DataFile& file : request.files) {
+    ManifestEntry e;
+    e.status = EntryStatus::kAdded;
+    e.snapshot_id = snapshot_id;
+    e.data_file = file;
+    added_records += file.record_count;
+    added_bytes += file.file_size_in_bytes;
+    partitions.insert(file.partition);
+    entries.push_back(std::move(e));
+  }
+  STRATA_ASSIGN_OR_RETURN(std::string manifest_bytes, WriteManifest(context, entries));
+  const std::string manifest_key = MetadataKey(UuidV4() + "-m0.avro");
+  STRATA_RETURN_IF_ERROR(store_->Put(manifest_key, manifest_bytes, PutOptions::CreateOnly()));
+  ManifestFile added;
+  added.manifest_path = store_->UriFor(manifest_key);
+  added.manifest_length = static_cast<int64_t>(manifest_bytes.size());
+  added.partition_spec_id = context.spec->spec_id;
+  added.added_snapshot_id = snapshot_id;
+  added.added_files_count = static_cast<int>(entries.size());
+  added.added_rows_count = added_records;
+  added.partitions = SummarizePartitions(context, entries);
+
+  for (int attempt = 1;; ++attempt) {
+    if (attempt > 1) {
+      STRATA_ASSIGN_OR_RETURN(state, Load());
+      // An earlier attempt may have landed even though its write reported an error.
+      if (state.metadata.FindSnapshot(snapshot_id))
+        return CommitResult{snapshot_id, state.metadata.FindSnapshot(snapshot_id)->sequence_number, state.version,
+                            attempt};
+    }
+    TableMetadata md = state.metadata;
+    const Snapshot* parent = md.CurrentSnapshot();
+    const int64_t sequence_number = md.last_sequence_number + 1;
+    const int64_t now_ms = std::max(NowMillis(), md.last_updated_ms + 1);
+
+    std::vector<ManifestFile> manifests;
+    added.sequence_number = added.min_sequence_number = sequence_number;
+    manifests.push_back(added);
+    if (parent) {
+      STRATA_ASSIGN_OR_RETURN(auto parent_manifests, Manifests(*parent));
+      manifests.insert(manifests.end(), parent_manifests.begin(), parent_manifests.end());
+    }
+    STRATA_ASSIGN_OR_RETURN(std::string list_bytes,
+                            WriteManifestList(snapshot_id, md.current_snapshot_id, sequence_number, manifests));
+    const std::string list_key = MetadataKey("snap-" + std::to_string(snapshot_id) + "-" + std::to_string(attempt) +
+                                             "-" + UuidV4() + ".avro");
+    STRATA_RETURN_IF_ERROR(store_->Put(list_key, list_bytes, PutOptions::CreateOnly()));
+
+    Snapshot snap;
+    snap.snapshot_id = snapshot_id;
+    snap.parent_snapshot_id = md.current_snapshot_id;
+    snap.sequence_number = sequence_number;
+    snap.timestamp_ms = now_ms;
+    snap.manifest_list = store_->UriFor(list_key);
+    snap.schema_id = md.current_schema_id;
+    const auto empty = std::map<std::string, std::string>{};
+    const auto& prev = parent ? parent->summary : empty;
+    auto& sum = snap.summary;
+    sum["operation"] = "append";
+    sum["added-data-files"] = std::to_string(request.files.size());
+    sum["added-records"] = std::to_string(added_records);
+    sum["added-files-size"] = std::to_string(added_bytes);
+    sum["changed-partition-count"] = std::to_string(partitions.size());
+    sum["total-records"] = std::to_string(SummaryInt(prev, "total-records") + added_records);
+    sum["total-files-size"] = std::to_string(SummaryInt(prev, "total-files-size") + added_bytes);
+    sum["total-data-files"] = std::to_string(SummaryInt(prev, "total-data-files") + static_cast<int64_t>(request.files.size()));
+    sum["total-delete-files"] = std::to_string(SummaryInt(prev, "total-delete-files"));
+    sum["total-position-deletes"] = std::to_string(SummaryInt(prev, "total-position-deletes"));
+    sum["total-equality-deletes"] = std::to_string(SummaryInt(prev, "total-equality-deletes"));
+    for (const auto& [k, v] : request.summary) sum[k] = v;
+    for (const std::string& key : request.max_merged_summary_keys) {
+      if (prev.count(key) && (!sum.count(key) || SummaryInt(prev, key) > SummaryInt(sum, key))) sum[key] = prev.at(key);
+    }
+
+    md.metadata_log.push_back({md.last_updated_ms, store_->UriFor(state.metadata_key)});
+    if (md.metadata_log.size() > kMaxMetadataLog)
+      md.metadata_log.erase(md.metadata_log.begin(), md.metadata_log.end() - kMaxMetadataLog);
+    md.last_sequence_number = sequence_number;
+    md.last_updated_ms = now_ms;
+    md.snapshots.push_back(std::move(snap));
+    md.current_snapshot_id = snapshot_id;
+    md.refs["main"] = SnapshotRef{snapshot_id};
+    md.snapshot_log.push_back({now_ms, snapshot_id});
+
+    const int64_t version = state.version + 1;
+    auto put = store_->Put(MetadataKey(VersionFileName(version)), SerializeTableMetadata(md), PutOptions::CreateOnly());
+    if (put.ok()) {
+      // Hints are advisory: a failure here does not undo the commit.
+      (void)WriteHints(version);
+      return CommitResult{snapshot_id, sequence_number, version, attempt};
+    }
+    (void)store_->Delete(list_key);  // this attempt's manifest list is now an orphan
+    if (!put.status().IsPreconditionFailed() && put.status().code() != StatusCode::kUnavailable) return put.status();
+    if (attempt >= options.max_attempts)
+      return Status::Unavailable("commit to " + base_key_ + " lost the race " + std::to_string(attempt) +
+                                 " times; giving up (the data files are written but not committed)");
+    SleepBackoff(options, attempt);
+  }
+}
+
+}  // namespace strata

@@ -1,0 +1,118 @@
+// IcebergTable: one Iceberg table at `{base_key}` in a bucket — locating the
+// current metadata, creating the table, and committing appends optimistically.
+//
+// Layout (DESIGN.md section 1):
+//   {base}/data/...                       data files (written by the caller)
+//   {base}/metadata/v{N}.metadata.json    table metadata, N = 1, 2, ...
+//   {base}/metadata/snap-{id}-{attempt}-{uuid}.avro   manifest lists
+//   {base}/metadata/{uuid}-m{k}.avro      manifests
+//   {base}/metadata/version-hint.text     "N" (a hint; readers probe forward)
+//   {base}/metadata/latest                "v{N}.metadata.json" (a hint as well)
+//
+// Commit protocol: the new `v{N+1}.metadata.json` is written with a
+// create-only Put; exactly one committer wins each N. A loser reloads, rebases
+// its change on the new current snapshot and retries with jittered
+// exponential backoff. The hints are written after a successful commit and
+// may lag; readers probe `v{N+1}`, `v{N+2}`, ... until one is missing.
+// Thread-safety: an IcebergTable may be shared; commits from several threads
+// or processes serialize through the create-only write.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "iceberg/manifest.h"
+#include "iceberg/table_metadata.h"
+#include "store/object_store.h"
+
+namespace strata {
+
+// The current metadata and where it came from.
+struct TableState {
+  TableMetadata metadata;
+  int64_t version = 0;        // N of v{N}.metadata.json
+  std::string metadata_key;   // key of that file in the bucket
+};
+
+struct CommitOptions {
+  /// Attempts before giving up with Unavailable (each lost race is one attempt).
+  int max_attempts = 25;
+  /// Backoff between attempts: full jitter over [0, min(max, base * 2^attempt)).
+  int backoff_base_ms = 5;
+  int backoff_max_ms = 2000;
+
+  Status Validate() const;
+};
+
+// What one successful commit produced.
+struct CommitResult {
+  int64_t snapshot_id = 0;
+  int64_t sequence_number = 0;
+  int64_t version = 0;   // the N written
+  int attempts = 0;      // 1 when there was no conflict
+};
+
+// Files to append in one snapshot, and summary properties to record with them.
+struct AppendRequest {
+  std::vector<DataFile> files;
+  /// Extra snapshot-summary entries. Keys listed in `max_merged_summary_keys`
+  /// are merged with the parent snapshot's value by numeric max (e.g. the
+  /// highest ingested lsn), so the newest snapshot always holds the maximum.
+  std::map<std::string, std::string> summary;
+  std::vector<std::string> max_merged_summary_keys;
+};
+
+class IcebergTable {
+ public:
+  IcebergTable(std::shared_ptr<ObjectStore> store, std::string base_key);
+
+  /// The table's base key in the bucket ("cdc/tenant-1", no trailing slash).
+  const std::string& base_key() const { return base_key_; }
+  ObjectStore& store() const { return *store_; }
+  /// Absolute location of the table (the metadata's `location`).
+  std::string Location() const;
+
+  /// The current metadata. NotFound when the table does not exist.
+  Result<TableState> Load() const;
+
+  /// Creates the table from `initial` (its location is set here) with a
+  /// create-only write of v1.metadata.json. If the table already exists, the
+  /// existing state is returned unchanged.
+  Result<TableState> CreateIfMissing(TableMetadata initial) const;
+
+  /// Appends `request.files` as one new snapshot (operation "append").
+  /// Writes one manifest for the files, then commits with retries.
+  Result<CommitResult> Append(const AppendRequest& request, const CommitOptions& options = {});
+
+  /// The manifests of a snapshot (read and cached: manifest lists are immutable).
+  Result<std::vector<ManifestFile>> Manifests(const Snapshot& snapshot) const;
+  /// The live data files of a snapshot (current when nullopt), with their entries.
+  Result<std::vector<ManifestEntry>> LiveEntries(const TableState& state,
+                                                 std::optional<int64_t> snapshot_id = std::nullopt) const;
+
+  /// Key of a metadata file name inside this table: "{base}/metadata/{name}".
+  std::string MetadataKey(std::string_view name) const;
+
+ private:
+  Result<std::string> ReadImmutable(const std::string& location) const;
+  Result<std::string> KeyOf(const std::string& location) const;
+  Status WriteHints(int64_t version) const;
+  Result<int64_t> ReadHint() const;
+
+  std::shared_ptr<ObjectStore> store_;
+  std::string base_key_;
+  mutable std::mutex cache_mu_;
+  mutable std::map<std::string, std::string> immutable_cache_;  // location -> bytes (manifest lists)
+};
+
+/// Snapshot summary keys Strata writes besides Iceberg's standard ones.
+inline constexpr char kSummaryMaxLsn[] = "strata.max-lsn";
+
+}  // namespace strata

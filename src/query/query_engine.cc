@@ -1,0 +1,196 @@
+// The one translation unit of the query layer that includes DuckDB.
+#include "query/query_engine.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "common/time_util.h"
+#include "duckdb.hpp"
+#include "event/schema.h"
+#include "iceberg/event_table.h"
+#include "iceberg/table.h"
+
+namespace strata {
+namespace {
+
+std::string SqlString(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string JsonEscape(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string EmptyTableSql() {
+  std::string sql = "CREATE OR REPLACE TEMP TABLE events (";
+  for (const ColumnSpec& col : UnifiedEventColumns()) {
+    if (col.field_id > 1) sql += ", ";
+    sql += "\"" + std::string(col.name) + "\" ";
+    switch (col.type) {
+      case ColumnType::kString:
+      case ColumnType::kJson: sql += "VARCHAR"; break;
+      case ColumnType::kBinary: sql += "BLOB"; break;
+      case ColumnType::kDouble: sql += "DOUBLE"; break;
+      case ColumnType::kBoolean: sql += "BOOLEAN"; break;
+      case ColumnType::kTimestampTz: sql += "TIMESTAMPTZ"; break;
+      case ColumnType::kLong: sql += "BIGINT"; break;
+      case ColumnType::kInt: sql += "INTEGER"; break;
+    }
+  }
+  return sql + ")";
+}
+
+Cell ToCell(const duckdb::Value& v) {
+  if (v.IsNull()) return std::monostate{};
+  switch (v.type().id()) {
+    case duckdb::LogicalTypeId::BOOLEAN: return v.GetValue<bool>();
+    case duckdb::LogicalTypeId::TINYINT:
+    case duckdb::LogicalTypeId::SMALLINT:
+    case duckdb::LogicalTypeId::INTEGER:
+    case duckdb::LogicalTypeId::BIGINT:
+    case duckdb::LogicalTypeId::UTINYINT:
+    case duckdb::LogicalTypeId::USMALLINT:
+    case duckdb::LogicalTypeId::UINTEGER: return v.GetValue<int64_t>();
+    case duckdb::LogicalTypeId::FLOAT:
+    case duckdb::LogicalTypeId::DOUBLE:
+    case duckdb::LogicalTypeId::DECIMAL: return v.GetValue<double>();
+    case duckdb::LogicalTypeId::TIMESTAMP_TZ:
+    case duckdb::LogicalTypeId::TIMESTAMP:
+      return FormatIso8601Micros(v.GetValue<duckdb::timestamp_t>().value);
+    default: return v.ToString();
+  }
+}
+
+}  // namespace
+
+std::string CellToString(const Cell& cell) {
+  if (std::holds_alternative<std::monostate>(cell)) return "";
+  if (const auto* b = std::get_if<bool>(&cell)) return *b ? "true" : "false";
+  if (const auto* i = std::get_if<int64_t>(&cell)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&cell)) {
+    if (std::isnan(*d)) return "NaN";
+    if (std::isinf(*d)) return *d > 0 ? "Infinity" : "-Infinity";
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, *d);
+    return std::string(buf, res.ptr);
+  }
+  return std::get<std::string>(cell);
+}
+
+std::string CellToJson(const Cell& cell) {
+  if (std::holds_alternative<std::monostate>(cell)) return "null";
+  if (const auto* d = std::get_if<double>(&cell); d && !std::isfinite(*d)) return JsonEscape(CellToString(cell));
+  if (std::holds_alternative<std::string>(cell)) return JsonEscape(std::get<std::string>(cell));
+  return CellToString(cell);
+}
+
+struct EventQuery::Impl {
+  std::shared_ptr<ObjectStore> bucket;
+  std::unique_ptr<IcebergTable> table;
+  std::unique_ptr<duckdb::DuckDB> db;
+  std::unique_ptr<duckdb::Connection> con;
+  size_t file_count = 0;
+
+  Status Run(const std::string& sql) {
+    auto r = con->Query(sql);
+    if (r->HasError()) return Status::InvalidArgument(r->GetError());
+    return Status::OK();
+  }
+
+  // Points the `events` view at the current snapshot's data files.
+  Status Refresh() {
+    STRATA_ASSIGN_OR_RETURN(TableState state, table->Load());
+    STRATA_ASSIGN_OR_RETURN(auto entries, table->LiveEntries(state));
+    std::string list;
+    file_count = 0;
+    for (const ManifestEntry& e : entries) {
+      if (e.data_file.content != FileContent::kData) continue;
+      auto key = bucket->KeyFor(e.data_file.file_path);
+      if (!key) return Status::Corruption("data file " + e.data_file.file_path + " is outside the bucket");
+      std::string uri = bucket->UriFor(*key);
+      if (uri.rfind("file://", 0) != 0)
+        return Status::NotSupported("SQL over bucket " + bucket->Uri() + " needs the object-store file system (not built yet)");
+      if (!list.empty()) list += ", ";
+      list += SqlString(uri.substr(7));
+      ++file_count;
+    }
+    (void)Run("DROP VIEW IF EXISTS events");
+    (void)Run("DROP TABLE IF EXISTS events");
+    if (file_count == 0) return Run(EmptyTableSql());
+    return Run("CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM read_parquet([" + list +
+               "], hive_partitioning = false)");
+  }
+};
+
+EventQuery::EventQuery(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EventQuery::~EventQuery() = default;
+
+Result<std::unique_ptr<EventQuery>> EventQuery::Open(std::shared_ptr<ObjectStore> bucket, std::string_view base_path,
+                                                     std::string_view ns) {
+  STRATA_ASSIGN_OR_RETURN(std::string base_key, TableBaseKey(base_path, ns));
+  auto impl = std::make_unique<Impl>();
+  impl->bucket = bucket;
+  impl->table = std::make_unique<IcebergTable>(bucket, base_key);
+  STRATA_RETURN_IF_ERROR(impl->table->Load().status());
+  try {
+    duckdb::DBConfig config;
+    config.options.autoload_known_extensions = false;
+    config.options.autoinstall_known_extensions = false;
+    impl->db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
+    impl->con = std::make_unique<duckdb::Connection>(*impl->db);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("cannot start DuckDB: ") + e.what());
+  }
+  STRATA_RETURN_IF_ERROR(impl->Run("SET TimeZone = 'UTC'"));
+  return std::unique_ptr<EventQuery>(new EventQuery(std::move(impl)));
+}
+
+size_t EventQuery::file_count() const { return impl_->file_count; }
+
+Result<QueryResult> EventQuery::Query(std::string_view sql) {
+  STRATA_RETURN_IF_ERROR(impl_->Refresh());
+  std::unique_ptr<duckdb::MaterializedQueryResult> r;
+  try {
+    r = impl_->con->Query(std::string(sql));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("query failed: ") + e.what());
+  }
+  if (r->HasError()) return Status::InvalidArgument("query failed: " + r->GetError());
+  QueryResult out;
+  for (idx_t col = 0; col < r->ColumnCount(); ++col) {
+    out.column_names.push_back(r->ColumnName(col));
+    out.column_types.push_back(r->types[col].ToString());
+  }
+  for (idx_t row = 0; row < r->RowCount(); ++row) {
+    std::vector<Cell> cells;
+    cells.reserve(r->ColumnCount());
+    for (idx_t col = 0; col < r->ColumnCount(); ++col) cells.push_back(ToCell(r->GetValue(col, row)));
+    out.rows.push_back(std::move(cells));
+  }
+  return out;
+}
+
+}  // namespace strata

@@ -1,0 +1,276 @@
+#include "sink/iceberg_sink.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+
+#include "common/random.h"
+#include "common/time_util.h"
+#include "event/schema.h"
+#include "format/column_metrics.h"
+
+namespace strata {
+namespace {
+
+std::string DefaultSpoolDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  return (tmp && *tmp) ? tmp : "/tmp";
+}
+
+DataFile ToDataFile(const WrittenFile& written, std::string location, std::vector<Value> partition) {
+  DataFile f;
+  f.file_path = std::move(location);
+  f.partition = std::move(partition);
+  f.record_count = written.record_count;
+  f.file_size_in_bytes = written.file_size_bytes;
+  for (const ColumnMetrics& m : written.metrics) {
+    f.column_sizes[m.field_id] = m.column_size_bytes;
+    f.value_counts[m.field_id] = m.value_count;
+    f.null_value_counts[m.field_id] = m.null_count;
+    if (m.nan_count) f.nan_value_counts[m.field_id] = *m.nan_count;
+    if (m.lower_bound) f.lower_bounds[m.field_id] = *m.lower_bound;
+    if (m.upper_bound) f.upper_bounds[m.field_id] = *m.upper_bound;
+  }
+  f.split_offsets = written.split_offsets;
+  f.sort_order_id = 1;
+  return f;
+}
+
+}  // namespace
+
+Status SinkOptions::Validate() const {
+  if (!bucket) return Status::InvalidArgument("sink: bucket is required");
+  STRATA_RETURN_IF_ERROR(TableBaseKey(base_path, ns).status().WithContext("sink"));
+  if (batch_size < 1 || batch_size > 10'000'000)
+    return Status::InvalidArgument("sink: batch_size must be within 1..10,000,000, got " + std::to_string(batch_size));
+  if (max_flush_delay_ms < 1)
+    return Status::InvalidArgument("sink: max_flush_delay_ms must be positive, got " + std::to_string(max_flush_delay_ms));
+  STRATA_RETURN_IF_ERROR(parquet.Validate().WithContext("sink"));
+  STRATA_RETURN_IF_ERROR(commit.Validate().WithContext("sink"));
+  return Status::OK();
+}
+
+Result<std::vector<DataFileEntry>> ListEventDataFiles(const IcebergTable& table) {
+  STRATA_ASSIGN_OR_RETURN(TableState state, table.Load());
+  STRATA_ASSIGN_OR_RETURN(auto entries, table.LiveEntries(state));
+  std::vector<DataFileEntry> out;
+  for (const ManifestEntry& e : entries) {
+    const DataFile& f = e.data_file;
+    if (f.content != FileContent::kData) continue;
+    DataFileEntry d;
+    d.file_path = f.file_path;
+    d.file_format = f.file_format;
+    d.record_count = f.record_count;
+    d.file_size_in_bytes = f.file_size_in_bytes;
+    auto part = [&](size_t idx) -> std::optional<int> {
+      if (idx >= f.partition.size()) return std::nullopt;
+      if (const auto* v = std::get_if<int64_t>(&f.partition[idx])) return static_cast<int>(*v);
+      return std::nullopt;
+    };
+    d.partition.year = part(0).value_or(0);
+    d.partition.month = part(1).value_or(0);
+    d.partition.day = part(2);
+    d.partition.hour = part(3);
+    auto bound = [](const std::map<int, std::string>& m, int id) {
+      auto it = m.find(id);
+      return it == m.end() ? int64_t{0} : DecodeLongBound(it->second);
+    };
+    d.min_lsn = bound(f.lower_bounds, field::kLsn);
+    d.max_lsn = bound(f.upper_bounds, field::kLsn);
+    d.min_timestamp = bound(f.lower_bounds, field::kTimestamp);
+    d.max_timestamp = bound(f.upper_bounds, field::kTimestamp);
+    out.push_back(std::move(d));
+  }
+  std::sort(out.begin(), out.end(), [](const DataFileEntry& a, const DataFileEntry& b) {
+    return std::tie(a.min_lsn, a.file_path) < std::tie(b.min_lsn, b.file_path);
+  });
+  return out;
+}
+
+Result<std::unique_ptr<IcebergSink>> IcebergSink::Open(SinkOptions options) {
+  STRATA_RETURN_IF_ERROR(options.Validate());
+  if (options.spool_dir.empty()) options.spool_dir = DefaultSpoolDir();
+  std::error_code ec;
+  std::filesystem::create_directories(options.spool_dir, ec);
+  if (ec) return Status::IOError("sink: cannot create spool directory " + options.spool_dir + ": " + ec.message());
+  STRATA_ASSIGN_OR_RETURN(std::string base_key, TableBaseKey(options.base_path, options.ns));
+  auto table = std::make_unique<IcebergTable>(options.bucket, base_key);
+  STRATA_ASSIGN_OR_RETURN(TableState state, table->CreateIfMissing(NewEventTableMetadata(options.partition_scheme)));
+  STRATA_ASSIGN_OR_RETURN(PartitionScheme scheme, SchemeOfTable(state.metadata));
+  int64_t next_lsn = 1;
+  if (const Snapshot* current = state.metadata.CurrentSnapshot()) {
+    auto it = current->summary.find(kSummaryMaxLsn);
+    if (it != current->summary.end()) next_lsn = std::stoll(it->second) + 1;
+  }
+  options.parquet.compression = options.compression ? "zstd" : "uncompressed";
+  STRATA_ASSIGN_OR_RETURN(auto writer, ParquetWriter::Create(options.parquet));
+  return std::unique_ptr<IcebergSink>(
+      new IcebergSink(std::move(options), std::move(table), scheme, next_lsn, std::move(writer)));
+}
+
+IcebergSink::IcebergSink(SinkOptions options, std::unique_ptr<IcebergTable> table, PartitionScheme scheme,
+                         int64_t next_lsn, std::unique_ptr<ParquetWriter> writer)
+    : options_(std::move(options)),
+      table_(std::move(table)),
+      scheme_(scheme),
+      next_lsn_(next_lsn),
+      writer_(std::move(writer)) {
+  timer_ = std::thread([this] { TimerLoop(); });
+}
+
+IcebergSink::~IcebergSink() { (void)Close(); }
+
+Status IcebergSink::Write(std::vector<Event> events) {
+  const int64_t now_us = NowMicros();
+  for (size_t idx = 0; idx < events.size(); ++idx) {
+    Event& e = events[idx];
+    if (auto err = NormalizeEvent(&e, now_us))
+      return Status::InvalidArgument("event " + std::to_string(idx) + " (id '" + std::string(e.id()) + "'): field '" +
+                                     err->field + "': " + err->reason);
+    if (e.ns() != options_.ns)
+      return Status::InvalidArgument("event " + std::to_string(idx) + " (id '" + std::string(e.id()) + "'): ns '" +
+                                     std::string(e.ns()) + "' does not match the sink's namespace '" + options_.ns + "'");
+  }
+  bool full = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return Status::Cancelled("sink for namespace '" + options_.ns + "' is closed");
+    if (buffer_.empty() && !events.empty()) oldest_buffered_ms_ = NowMillis();
+    for (Event& e : events) {
+      if (auto lsn = e.lsn()) {
+        next_lsn_ = std::max(next_lsn_, *lsn + 1);
+      } else {
+        e.Set(field::kLsn, next_lsn_++);
+      }
+      buffer_.push_back(std::move(e));
+    }
+    stats_.events_written += static_cast<int64_t>(events.size());
+    full = buffer_.size() >= options_.batch_size;
+  }
+  timer_cv_.notify_one();
+  if (full) {
+    auto flushed = Flush();
+    if (!flushed.ok()) return flushed.status();
+  }
+  return Status::OK();
+}
+
+Result<int64_t> IcebergSink::Flush() {
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  return FlushLocked();
+}
+
+Result<int64_t> IcebergSink::FlushLocked() {
+  std::vector<Event> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.swap(buffer_);
+  }
+  if (batch.empty()) return int64_t{0};
+
+  // Group by partition; one file per partition.
+  std::map<std::vector<Value>, std::vector<const Event*>> groups;
+  int64_t max_lsn = 0;
+  for (const Event& e : batch) {
+    groups[PartitionOf(e, scheme_)].push_back(&e);
+    max_lsn = std::max(max_lsn, e.lsn().value_or(0));
+  }
+  AppendRequest request;
+  std::vector<std::string> stored_keys;
+  Status status;
+  for (auto& [partition, rows] : groups) {
+    SortForDataFile(&rows);
+    const std::string file_id = UuidV7();
+    const std::string spool = options_.spool_dir + "/strata-" + file_id + ".parquet";
+    auto written = writer_->Write(rows, spool);
+    if (!written.ok()) {
+      status = written.status();
+      break;
+    }
+    const std::string key = table_->base_key() + "/data/" + PartitionPath(partition) + "/" + file_id + ".parquet";
+    auto put = table_->store().PutFile(key, spool, PutOptions::CreateOnly());
+    std::filesystem::remove(spool);
+    if (!put.ok()) {
+      status = put.status();
+      break;
+    }
+    stored_keys.push_back(key);
+    request.files.push_back(ToDataFile(*written, table_->store().UriFor(key), partition));
+  }
+  int64_t bytes = 0;
+  for (const DataFile& f : request.files) bytes += f.file_size_in_bytes;
+  if (status.ok()) {
+    request.summary[kSummaryMaxLsn] = std::to_string(max_lsn);
+    request.max_merged_summary_keys.push_back(kSummaryMaxLsn);
+    auto commit = table_->Append(request, options_.commit);
+    if (!commit.ok()) status = commit.status();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!status.ok()) {
+    // Keep the events: put them back in front of anything written meanwhile.
+    for (const std::string& key : stored_keys) (void)table_->store().Delete(key);
+    batch.insert(batch.end(), std::make_move_iterator(buffer_.begin()), std::make_move_iterator(buffer_.end()));
+    buffer_ = std::move(batch);
+    ++stats_.errors;
+    stats_.last_error = status.ToString();
+    return status.WithContext("flush of namespace '" + options_.ns + "'");
+  }
+  const auto flushed = static_cast<int64_t>(batch.size());
+  stats_.events_flushed += flushed;
+  stats_.files_written += static_cast<int64_t>(request.files.size());
+  stats_.bytes_written += bytes;
+  stats_.commits += 1;
+  stats_.last_flush_time_ms = NowMillis();
+  if (!buffer_.empty()) oldest_buffered_ms_ = NowMillis();
+  return flushed;
+}
+
+void IcebergSink::TimerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!closed_) {
+    if (buffer_.empty()) {
+      timer_cv_.wait(lock);
+      continue;
+    }
+    const int64_t due = oldest_buffered_ms_ + options_.max_flush_delay_ms;
+    const int64_t now = NowMillis();
+    if (now < due) {
+      timer_cv_.wait_for(lock, std::chrono::milliseconds(due - now));
+      continue;
+    }
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> flush_lock(flush_mu_);
+      (void)FlushLocked();  // errors are counted in stats; events stay buffered
+    }
+    lock.lock();
+    if (!buffer_.empty() && oldest_buffered_ms_ + options_.max_flush_delay_ms <= NowMillis()) {
+      // The flush failed: wait a full delay before trying again.
+      oldest_buffered_ms_ = NowMillis();
+    }
+  }
+}
+
+SinkStats IcebergSink::GetStats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  SinkStats s = stats_;
+  s.buffered = static_cast<int64_t>(buffer_.size());
+  return s;
+}
+
+Result<std::vector<DataFileEntry>> IcebergSink::ListDataFiles() const { return ListEventDataFiles(*table_); }
+
+Status IcebergSink::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_ && !timer_.joinable()) return Status::OK();
+    closed_ = true;
+  }
+  timer_cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
+  auto flushed = Flush();
+  return flushed.status();
+}
+
+}  // namespace strata

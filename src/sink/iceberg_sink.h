@@ -1,0 +1,142 @@
+// IcebergSink: buffers events of one namespace and flushes them into the
+// namespace's Iceberg table as Parquet data files plus one append commit.
+//
+// Write() validates and buffers; a flush happens when the buffer reaches
+// `batch_size` (in the writing thread, which gives natural backpressure), when
+// the oldest buffered event is older than `max_flush_delay_ms` (a background
+// timer thread), on Flush(), and on Close(). One flush writes one file per
+// partition touched and commits them in one snapshot whose summary records
+// the highest lsn it holds (`strata.max-lsn`).
+//
+// lsn: events without one get the next number of the namespace, starting
+// after the table's recorded maximum; one sink per namespace owns the counter.
+// Failure: if a flush fails, its events go back to the front of the buffer
+// and the error is returned (and counted); nothing acknowledged is dropped.
+// Thread-safety: all methods may be called from several threads.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "event/event.h"
+#include "format/parquet_writer.h"
+#include "iceberg/event_table.h"
+#include "iceberg/table.h"
+#include "store/object_store.h"
+
+namespace strata {
+
+struct SinkOptions {
+  /// The bucket holding the table. Required.
+  std::shared_ptr<ObjectStore> bucket;
+  /// Prefix of every table in the bucket; the table is `{base_path}{ns}/`. Default "cdc/".
+  std::string base_path = "cdc/";
+  /// The namespace (tenant) this sink writes. Required; letters, digits, '-', '_', '.'.
+  std::string ns;
+  /// Events per automatic flush. Default 1000. Larger batches give larger files
+  /// and fewer commits (cheaper reads) at the cost of memory and latency.
+  size_t batch_size = 1000;
+  /// An idle buffer is flushed this long after its oldest event arrived. Default 60 s.
+  int64_t max_flush_delay_ms = 60'000;
+  /// Partition layout for a new table; an existing table keeps its own.
+  PartitionScheme partition_scheme = PartitionScheme::kHourly;
+  /// zstd-compress Parquet pages (default). false writes uncompressed pages.
+  bool compression = true;
+  /// Parquet tuning (its `compression` is overridden by `compression` above).
+  ParquetOptions parquet;
+  CommitOptions commit;
+  /// Local directory for Parquet files before they are stored. Default: $TMPDIR or /tmp.
+  std::string spool_dir;
+
+  Status Validate() const;
+};
+
+struct SinkStats {
+  int64_t events_written = 0;   // accepted by Write
+  int64_t events_flushed = 0;   // committed to the table
+  int64_t files_written = 0;
+  int64_t bytes_written = 0;    // Parquet bytes committed
+  int64_t commits = 0;
+  int64_t last_flush_time_ms = 0;  // wall clock of the last successful flush, 0 if none
+  int64_t errors = 0;
+  std::string last_error;
+  int64_t buffered = 0;
+};
+
+// Iceberg partition values of a data file (day/hour absent for coarser schemes).
+struct PartitionValues {
+  int year = 0;
+  int month = 0;
+  std::optional<int> day;
+  std::optional<int> hour;
+};
+
+// One data file of the table, as ListDataFiles reports it.
+struct DataFileEntry {
+  std::string file_path;
+  std::string file_format = "PARQUET";
+  int64_t record_count = 0;
+  int64_t file_size_in_bytes = 0;
+  PartitionValues partition;
+  int64_t min_lsn = 0;
+  int64_t max_lsn = 0;
+  int64_t min_timestamp = 0;  // microseconds since the epoch, UTC
+  int64_t max_timestamp = 0;
+};
+
+/// The live data files of a table's current snapshot, with lsn and timestamp
+/// ranges decoded from the manifests' column bounds.
+Result<std::vector<DataFileEntry>> ListEventDataFiles(const IcebergTable& table);
+
+class IcebergSink {
+ public:
+  /// Opens (creating if needed) the namespace's table and starts the flush timer.
+  static Result<std::unique_ptr<IcebergSink>> Open(SinkOptions options);
+  ~IcebergSink();  // Close()s, ignoring errors
+  IcebergSink(const IcebergSink&) = delete;
+  IcebergSink& operator=(const IcebergSink&) = delete;
+
+  /// Validates and buffers `events` (all or none: one invalid event rejects the
+  /// call with an error naming it). May flush when the batch is full.
+  Status Write(std::vector<Event> events);
+  /// Writes and commits everything buffered; returns how many events it committed.
+  Result<int64_t> Flush();
+  SinkStats GetStats() const;
+  Result<std::vector<DataFileEntry>> ListDataFiles() const;
+  /// Flushes, stops the timer thread. Further Writes fail. Idempotent.
+  Status Close();
+
+  const IcebergTable& table() const { return *table_; }
+
+ private:
+  IcebergSink(SinkOptions options, std::unique_ptr<IcebergTable> table, PartitionScheme scheme, int64_t next_lsn,
+              std::unique_ptr<ParquetWriter> writer);
+  Result<int64_t> FlushLocked();  // requires flush_mu_
+  void TimerLoop();
+
+  const SinkOptions options_;
+  std::unique_ptr<IcebergTable> table_;
+  const PartitionScheme scheme_;
+
+  mutable std::mutex mu_;  // buffer, stats, next_lsn, closed
+  std::condition_variable timer_cv_;
+  std::vector<Event> buffer_;
+  int64_t oldest_buffered_ms_ = 0;
+  int64_t next_lsn_;
+  bool closed_ = false;
+  SinkStats stats_;
+
+  std::mutex flush_mu_;  // one flush at a time; guards writer_
+  std::unique_ptr<ParquetWriter> writer_;
+  std::thread timer_;
+};
+
+}  // namespace strata

@@ -1,0 +1,105 @@
+// OpenBucket: URI parsing and the mem:// registry (see bucket.h).
+#include "store/bucket.h"
+
+#include <cctype>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "store/local_store.h"
+#include "store/memory_store.h"
+
+namespace strata {
+namespace {
+
+std::mutex& RegistryMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+std::map<std::string, std::shared_ptr<MemoryStore>, std::less<>>& Registry() {
+  static auto* registry = new std::map<std::string, std::shared_ptr<MemoryStore>, std::less<>>();
+  return *registry;
+}
+
+Status Malformed(std::string_view uri, std::string_view why) {
+  return Status::InvalidArgument("malformed bucket URI '" + std::string(uri) + "': " + std::string(why));
+}
+
+// The scheme of `scheme://...` (RFC 3986 syntax), or "" when there is none.
+std::string_view SchemeOf(std::string_view uri) {
+  size_t sep = uri.find("://");
+  if (sep == std::string_view::npos || sep == 0) return {};
+  std::string_view scheme = uri.substr(0, sep);
+  if (!std::isalpha(static_cast<unsigned char>(scheme[0]))) return {};
+  for (char c : scheme) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return {};
+  }
+  return scheme;
+}
+
+bool HasControlChars(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+Result<std::shared_ptr<ObjectStore>> OpenLocal(std::string_view uri, std::string_view path) {
+  Result<std::shared_ptr<LocalStore>> store = LocalStore::Open(path);
+  if (!store.ok()) return store.status().WithContext("open bucket '" + std::string(uri) + "'");
+  return std::shared_ptr<ObjectStore>(std::move(store).value());
+}
+
+Result<std::shared_ptr<ObjectStore>> OpenMemory(std::string_view uri, std::string_view name) {
+  if (name.empty()) return Malformed(uri, "mem:// needs a name, e.g. mem://test");
+  if (name.find('/') != std::string_view::npos) return Malformed(uri, "a mem:// name cannot contain '/'");
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  auto& registry = Registry();
+  auto it = registry.find(name);
+  if (it == registry.end()) {
+    it = registry.emplace(std::string(name), std::make_shared<MemoryStore>(std::string(name))).first;
+  }
+  return std::shared_ptr<ObjectStore>(it->second);
+}
+
+}  // namespace
+
+Result<std::shared_ptr<ObjectStore>> OpenBucket(std::string_view uri) {
+  if (uri.empty()) return Status::InvalidArgument("empty bucket URI");
+  if (HasControlChars(uri)) return Malformed(uri, "contains a control character");
+  std::string_view scheme = SchemeOf(uri);
+  std::string_view rest = scheme.empty() ? uri : uri.substr(scheme.size() + 3);
+  while (rest.size() > 1 && rest.back() == '/') rest.remove_suffix(1);
+  if (scheme.empty()) {
+    if (rest.find("://") != std::string_view::npos) return Malformed(uri, "bad scheme");
+    if (rest.starts_with("file:") || rest.starts_with("mem:")) {
+      return Malformed(uri, "use file:///absolute/path or mem://name");
+    }
+    return OpenLocal(uri, rest);  // a plain directory path
+  }
+  if (scheme == "file") {
+    if (rest == "/") return Malformed(uri, "refusing to use '/' as a bucket");
+    if (rest.starts_with("localhost/")) rest.remove_prefix(9);
+    if (!rest.starts_with('/')) {
+      return Malformed(uri, "a file URI names an absolute local path: file:///abs/dir");
+    }
+    return OpenLocal(uri, rest);
+  }
+  if (scheme == "mem") return OpenMemory(uri, rest == "/" ? std::string_view() : rest);
+  if (scheme == "s3" || scheme == "s3a" || scheme == "r2") {
+    return Status::NotSupported("bucket '" + std::string(uri) +
+                                "': S3 support is not built yet (use file:// or mem://)");
+  }
+  return Status::NotSupported("bucket '" + std::string(uri) + "': unsupported scheme '" +
+                              std::string(scheme) + "' (only file:// and mem://; S3 support is not built yet)");
+}
+
+void ForgetMemoryBucket(std::string_view name) {
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  auto& registry = Registry();
+  auto it = registry.find(name);
+  if (it != registry.end()) registry.erase(it);
+}
+
+}  // namespace strata

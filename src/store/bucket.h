@@ -1,0 +1,29 @@
+// OpenBucket: turns a bucket URI from the command line or a config file into
+// an ObjectStore.
+//
+//   file:///abs/dir, /abs/dir, rel/dir  -> LocalStore (created when missing;
+//                                          relative paths made absolute)
+//   mem://name                          -> MemoryStore from a process-wide
+//                                          registry: one store per name
+//   s3://..., r2://..., other schemes   -> NotSupported (S3 is not built yet)
+//   anything malformed                  -> InvalidArgument naming the URI
+//
+// Thread-safety: OpenBucket and ForgetMemoryBucket may be called concurrently.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "common/result.h"
+#include "store/object_store.h"
+
+namespace strata {
+
+/// Opens the bucket named by `uri` (see the file comment). A trailing '/' is ignored.
+Result<std::shared_ptr<ObjectStore>> OpenBucket(std::string_view uri);
+
+/// Drops `mem://name` from the registry: the next OpenBucket of that name
+/// starts empty (stores already handed out live on). For tests.
+void ForgetMemoryBucket(std::string_view name);
+
+}  // namespace strata
