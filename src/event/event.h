@@ -27,7 +27,8 @@ class Event {
  public:
   using Field = std::pair<uint16_t, Value>;
 
-  /// Sets (or replaces) a column; setting std::monostate clears it.
+  /// Sets (or replaces) a column; setting std::monostate clears it. `field_id`
+  /// must be 1..kUnifiedEventColumnCount (asserted; ignored in release builds).
   void Set(int field_id, Value value);
   void Clear(int field_id) { Set(field_id, std::monostate{}); }
   /// nullptr when the column is NULL.

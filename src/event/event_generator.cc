@@ -284,8 +284,6 @@ struct EventGenerator::State {
 
   int Log() {
     int ns = Chance(0.7) ? PutTrace() : PickNs();
-    static constexpr const char* kLevels[] = {"debug", "info", "warn", "error"};
-    static constexpr double kLevelNum[] = {5, 9, 13, 17};
     int roll = Below(100), level = roll < 10 ? 0 : roll < 80 ? 1 : roll < 93 ? 2 : 3;
     int svc = Below(static_cast<int>(std::size(kServices)));
     PutS("event_name", std::string("log.") + kLevels[level]);
@@ -293,11 +291,8 @@ struct EventGenerator::State {
     Put("log_level_num", kLevelNum[level]);
     PutS("log_logger", std::string("shop.") + kServices[svc].name + ".handler");
     std::string order = std::to_string(100000 + Below(900000));
-    static constexpr const char* kMessages[] = {
-        "cache miss for product %s", "order %s created", "retrying payment for order %s (attempt 2)",
-        "failed to reserve stock for order %s: connection reset by peer"};
     char buf[160];
-    std::snprintf(buf, sizeof buf, kMessages[level], order.c_str());
+    std::snprintf(buf, sizeof buf, kLogMessages[level], order.c_str());
     PutS("log_message", buf);
     if (level == 3) {
       PutS("error_type", "ConnectionResetError");
@@ -352,15 +347,10 @@ struct EventGenerator::State {
   int Metric() {
     int svc = Below(static_cast<int>(std::size(kServices)));
     int kind = Below(5);
-    static constexpr const char* kNames[][3] = {{"http.server.request.duration", "ms", "histogram"},
-                                                {"process.cpu.utilization", "1", "gauge"},
-                                                {"process.memory.usage", "By", "gauge"},
-                                                {"orders.created", "{order}", "sum"},
-                                                {"http.server.active_requests", "{request}", "gauge"}};
-    PutS("event_name", kNames[kind][0]);
-    PutS("metric_name", kNames[kind][0]);
-    PutS("metric_unit", kNames[kind][1]);
-    PutS("metric_type", kNames[kind][2]);
+    PutS("event_name", kMetrics[kind][0]);
+    PutS("metric_name", kMetrics[kind][0]);
+    PutS("metric_unit", kMetrics[kind][1]);
+    PutS("metric_type", kMetrics[kind][2]);
     if (kind == 0) {
       int64_t count = 50 + Below(2000);
       double mean = LogNormal(40, 0.3);
@@ -433,9 +423,7 @@ struct EventGenerator::State {
 
   int Replay() {
     Session& s = PickSession();
-    static constexpr const char* kTypes[] = {"full_snapshot", "incremental", "incremental", "incremental", "meta"};
-    static constexpr const char* kReplaySources[] = {"mutation", "mouse_move", "input", "scroll"};
-    const char* type = s.sequence == 0 ? "full_snapshot" : Pick(kTypes);
+    const char* type = s.sequence == 0 ? "full_snapshot" : Pick(kReplayTypes);
     PutS("event_name", std::string("replay.") + type);
     PutS("replay_type", type);
     PutS("replay_source", Pick(kReplaySources));

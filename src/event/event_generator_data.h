@@ -64,12 +64,10 @@ constexpr std::pair<int, int> kStatusMix[] = {{800, 200}, {840, 201}, {870, 204}
 
 struct Vital {
   const char* name;
-  double median, sigma, good, poor;
-  const char* unit_note;
+  double median, sigma, good, poor;  // value distribution (log-normal) and rating thresholds
 };
-constexpr Vital kVitals[] = {{"LCP", 2100, 0.5, 2500, 4000, "ms"}, {"CLS", 0.04, 1.0, 0.1, 0.25, ""},
-                             {"INP", 140, 0.7, 200, 500, "ms"},    {"FCP", 1400, 0.5, 1800, 3000, "ms"},
-                             {"TTFB", 450, 0.6, 800, 1800, "ms"}};
+constexpr Vital kVitals[] = {{"LCP", 2100, 0.5, 2500, 4000}, {"CLS", 0.04, 1.0, 0.1, 0.25}, {"INP", 140, 0.7, 200, 500},
+                             {"FCP", 1400, 0.5, 1800, 3000}, {"TTFB", 450, 0.6, 800, 1800}};
 
 constexpr const char* kTables[] = {"orders", "customers", "products", "payments", "inventory"};
 constexpr const char* kRpcMethods[][2] = {
@@ -85,5 +83,21 @@ constexpr const char* kSources[][3] = {{"google", "cpc", "spring_sale"},
                                        {"newsletter", "email", "weekly_digest"},
                                        {"twitter", "social", "launch_2024"},
                                        {"bing", "cpc", "brand_terms"}};
+
+// Log levels with their OpenTelemetry severity numbers, and a message template per level.
+constexpr const char* kLevels[] = {"debug", "info", "warn", "error"};
+constexpr double kLevelNum[] = {5, 9, 13, 17};
+constexpr const char* kLogMessages[] = {
+    "cache miss for product %s", "order %s created", "retrying payment for order %s (attempt 2)",
+    "failed to reserve stock for order %s: connection reset by peer"};
+// Metrics: name, unit, type.
+constexpr const char* kMetrics[][3] = {{"http.server.request.duration", "ms", "histogram"},
+                                       {"process.cpu.utilization", "1", "gauge"},
+                                       {"process.memory.usage", "By", "gauge"},
+                                       {"orders.created", "{order}", "sum"},
+                                       {"http.server.active_requests", "{request}", "gauge"}};
+// rrweb-style replay chunks.
+constexpr const char* kReplayTypes[] = {"full_snapshot", "incremental", "incremental", "incremental", "meta"};
+constexpr const char* kReplaySources[] = {"mutation", "mouse_move", "input", "scroll"};
 
 }  // namespace strata::gen_data

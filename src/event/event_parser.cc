@@ -20,7 +20,7 @@ namespace dom = simdjson::dom;
 using simdjson::dom::element_type;
 
 constexpr size_t kMaxRaw = 1024;
-constexpr int kAttributesId = 164;
+constexpr int kAttributesId = field::kAttributes;
 // 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: the range ISO 8601 strings can express.
 constexpr int64_t kMinTimestampUs = -62167219200000000LL;
 constexpr int64_t kEndTimestampUs = 253402300800000000LL;

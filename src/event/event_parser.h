@@ -26,7 +26,7 @@
 //                 midnight UTC), or an integer of epoch MILLISECONDS; years
 //                 0000-9999.
 // - binary:       a base64 string (standard or URL-safe alphabet).
-// - `lsn` must not be present: it is assigned by Strata.
+// - `lsn` must not be present (null counts as absent): Strata assigns it.
 // - Unknown keys: with UnknownFields::kReject the record is rejected, naming the
 //   key. With kKeepInAttributes they are gathered into a JSON object merged into
 //   the `attributes` column: an `attributes` object (or a string holding a JSON

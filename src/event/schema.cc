@@ -112,6 +112,7 @@ static_assert(Lookup("started_at")->field_id == field::kStartedAt);
 static_assert(Lookup("ended_at")->field_id == field::kEndedAt);
 static_assert(Lookup("duration_ms")->field_id == field::kDurationMs);
 static_assert(Lookup("service_name")->field_id == field::kServiceName);
+static_assert(Lookup("attributes")->field_id == field::kAttributes);
 static_assert(Lookup("ingested_at")->field_id == field::kIngestedAt);
 static_assert(Lookup("year")->field_id == field::kYear);
 static_assert(Lookup("month")->field_id == field::kMonth);

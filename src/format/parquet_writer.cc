@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "duckdb.hpp"
+#include "duckdb/parser/parsed_data/create_table_function_info.hpp"
 #include "event/schema.h"
 
 namespace strata {
@@ -22,20 +23,6 @@ duckdb::LogicalType DuckTypeOf(ColumnType type) {
     case ColumnType::kInt: return duckdb::LogicalType::INTEGER;
   }
   return duckdb::LogicalType::VARCHAR;
-}
-
-std::string SqlTypeOf(ColumnType type) {
-  switch (type) {
-    case ColumnType::kString:
-    case ColumnType::kJson: return "VARCHAR";
-    case ColumnType::kBinary: return "BLOB";
-    case ColumnType::kDouble: return "DOUBLE";
-    case ColumnType::kBoolean: return "BOOLEAN";
-    case ColumnType::kTimestampTz: return "TIMESTAMPTZ";
-    case ColumnType::kLong: return "BIGINT";
-    case ColumnType::kInt: return "INTEGER";
-  }
-  return "VARCHAR";
 }
 
 std::string Quote(std::string_view s, char q) {
@@ -73,56 +60,103 @@ void SortForDataFile(std::vector<const Event*>* rows) {
   });
 }
 
+// `strata_rows(pointer)`: a table function that streams the rows handed to
+// Write() straight into DuckDB's Parquet writer, so no intermediate table is
+// built (it would copy every value twice).
+struct RowSource {
+  std::span<const Event* const> rows;
+};
+
+void FillChunk(duckdb::DataChunk* chunk, std::span<const Event* const> rows);
+
+struct RowsBindData : public duckdb::FunctionData {
+  const RowSource* source = nullptr;
+  duckdb::unique_ptr<duckdb::FunctionData> Copy() const override {
+    auto copy = duckdb::make_uniq<RowsBindData>();
+    copy->source = source;
+    return copy;
+  }
+  bool Equals(const duckdb::FunctionData& other) const override {
+    return source == other.Cast<RowsBindData>().source;
+  }
+};
+
+struct RowsScanState : public duckdb::GlobalTableFunctionState {
+  size_t offset = 0;
+};
+
+duckdb::unique_ptr<duckdb::FunctionData> RowsBind(duckdb::ClientContext&, duckdb::TableFunctionBindInput& input,
+                                                  duckdb::vector<duckdb::LogicalType>& return_types,
+                                                  duckdb::vector<std::string>& names) {
+  auto data = duckdb::make_uniq<RowsBindData>();
+  data->source = reinterpret_cast<const RowSource*>(static_cast<uintptr_t>(input.inputs[0].GetValue<uint64_t>()));
+  for (const ColumnSpec& col : UnifiedEventColumns()) {
+    return_types.push_back(DuckTypeOf(col.type));
+    names.emplace_back(col.name);
+  }
+  return data;
+}
+
+duckdb::unique_ptr<duckdb::GlobalTableFunctionState> RowsInit(duckdb::ClientContext&, duckdb::TableFunctionInitInput&) {
+  return duckdb::make_uniq<RowsScanState>();
+}
+
+void RowsScan(duckdb::ClientContext&, duckdb::TableFunctionInput& input, duckdb::DataChunk& output) {
+  const auto& rows = input.bind_data->Cast<RowsBindData>().source->rows;
+  auto& state = input.global_state->Cast<RowsScanState>();
+  const size_t count = std::min<size_t>(STANDARD_VECTOR_SIZE, rows.size() - state.offset);
+  FillChunk(&output, rows.subspan(state.offset, count));
+  state.offset += count;
+}
+
+void FillChunk(duckdb::DataChunk* chunk, std::span<const Event* const> rows) {
+  const idx_t count = rows.size();
+  chunk->SetCardinality(count);
+  for (auto& vec : chunk->data) duckdb::FlatVector::Validity(vec).SetAllInvalid(count);
+  for (idx_t row = 0; row < count; ++row) {
+    for (const auto& [field_id, value] : rows[row]->fields()) {
+      duckdb::Vector& vec = chunk->data[field_id - 1];
+      duckdb::FlatVector::Validity(vec).SetValid(row);
+      switch (ColumnById(field_id).type) {
+        case ColumnType::kString:
+        case ColumnType::kJson:
+        case ColumnType::kBinary: {
+          const auto& s = std::get<std::string>(value);
+          duckdb::FlatVector::GetData<duckdb::string_t>(vec)[row] =
+              duckdb::StringVector::AddStringOrBlob(vec, s.data(), s.size());
+          break;
+        }
+        case ColumnType::kDouble:
+          duckdb::FlatVector::GetData<double>(vec)[row] = std::get<double>(value);
+          break;
+        case ColumnType::kBoolean:
+          duckdb::FlatVector::GetData<bool>(vec)[row] = std::get<bool>(value);
+          break;
+        case ColumnType::kTimestampTz:
+          duckdb::FlatVector::GetData<duckdb::timestamp_tz_t>(vec)[row] =
+              duckdb::timestamp_tz_t(std::get<int64_t>(value));
+          break;
+        case ColumnType::kLong:
+          duckdb::FlatVector::GetData<int64_t>(vec)[row] = std::get<int64_t>(value);
+          break;
+        case ColumnType::kInt:
+          duckdb::FlatVector::GetData<int32_t>(vec)[row] = static_cast<int32_t>(std::get<int64_t>(value));
+          break;
+      }
+    }
+  }
+}
+
 struct ParquetWriter::Impl {
   ParquetOptions options;
   std::unique_ptr<duckdb::DuckDB> db;
   std::unique_ptr<duckdb::Connection> con;
-  duckdb::vector<duckdb::LogicalType> types;
   std::string copy_options;  // FORMAT, COMPRESSION, FIELD_IDS...
 
   Status Run(const std::string& sql) {
     auto result = con->Query(sql);
     if (result->HasError()) return Status::IOError("DuckDB: " + result->GetError());
     return Status::OK();
-  }
-
-  void FillChunk(duckdb::DataChunk* chunk, std::span<const Event* const> rows) {
-    const idx_t count = rows.size();
-    chunk->Reset();
-    chunk->SetCardinality(count);
-    for (auto& vec : chunk->data) duckdb::FlatVector::Validity(vec).SetAllInvalid(count);
-    for (idx_t row = 0; row < count; ++row) {
-      for (const auto& [field_id, value] : rows[row]->fields()) {
-        duckdb::Vector& vec = chunk->data[field_id - 1];
-        duckdb::FlatVector::Validity(vec).SetValid(row);
-        switch (ColumnById(field_id).type) {
-          case ColumnType::kString:
-          case ColumnType::kJson:
-          case ColumnType::kBinary: {
-            const auto& s = std::get<std::string>(value);
-            duckdb::FlatVector::GetData<duckdb::string_t>(vec)[row] =
-                duckdb::StringVector::AddStringOrBlob(vec, s.data(), s.size());
-            break;
-          }
-          case ColumnType::kDouble:
-            duckdb::FlatVector::GetData<double>(vec)[row] = std::get<double>(value);
-            break;
-          case ColumnType::kBoolean:
-            duckdb::FlatVector::GetData<bool>(vec)[row] = std::get<bool>(value);
-            break;
-          case ColumnType::kTimestampTz:
-            duckdb::FlatVector::GetData<duckdb::timestamp_tz_t>(vec)[row] =
-                duckdb::timestamp_tz_t(std::get<int64_t>(value));
-            break;
-          case ColumnType::kLong:
-            duckdb::FlatVector::GetData<int64_t>(vec)[row] = std::get<int64_t>(value);
-            break;
-          case ColumnType::kInt:
-            duckdb::FlatVector::GetData<int32_t>(vec)[row] = static_cast<int32_t>(std::get<int64_t>(value));
-            break;
-        }
-      }
-    }
   }
 
   Status FillFileFacts(WrittenFile* file) {
@@ -169,20 +203,21 @@ Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Create(const ParquetOption
   } catch (const std::exception& e) {
     return Status::Internal(std::string("cannot start DuckDB: ") + e.what());
   }
-  std::string create = "CREATE TABLE rows_to_write (";
   std::string field_ids = "{";
   for (const ColumnSpec& col : UnifiedEventColumns()) {
-    if (col.field_id > 1) {
-      create += ", ";
-      field_ids += ", ";
-    }
-    create += Quote(col.name, '"') + " " + SqlTypeOf(col.type);
+    if (col.field_id > 1) field_ids += ", ";
     field_ids += Quote(col.name, '\'') + ": " + std::to_string(col.field_id);
-    impl->types.push_back(DuckTypeOf(col.type));
   }
-  create += ")";
   field_ids += "}";
-  STRATA_RETURN_IF_ERROR(impl->Run(create));
+  try {
+    duckdb::TableFunction rows_function("strata_rows", {duckdb::LogicalType::UBIGINT}, RowsScan, RowsBind, RowsInit);
+    duckdb::CreateTableFunctionInfo info(std::move(rows_function));
+    impl->con->BeginTransaction();
+    duckdb::Catalog::GetSystemCatalog(*impl->con->context).CreateTableFunction(*impl->con->context, &info);
+    impl->con->Commit();
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("cannot register the strata_rows table function: ") + e.what());
+  }
   impl->copy_options = "FORMAT parquet, COMPRESSION " + options.compression +
                        (options.compression == "zstd" ? ", COMPRESSION_LEVEL " + std::to_string(options.compression_level) : "") +
                        ", ROW_GROUP_SIZE " + std::to_string(options.row_group_size) + ", FIELD_IDS " + field_ids;
@@ -195,24 +230,12 @@ Result<WrittenFile> ParquetWriter::Write(std::span<const Event* const> rows, con
   file.local_path = local_path;
   file.record_count = static_cast<int64_t>(rows.size());
   MetricsCollector metrics;
+  for (const Event* e : rows) metrics.Add(*e);
+  RowSource source{rows};
   try {
-    STRATA_RETURN_IF_ERROR(impl_->Run("DELETE FROM rows_to_write"));
-    {
-      duckdb::Appender appender(*impl_->con, "rows_to_write");
-      duckdb::DataChunk chunk;
-      chunk.Initialize(duckdb::Allocator::DefaultAllocator(), impl_->types);
-      for (size_t begin = 0; begin < rows.size(); begin += STANDARD_VECTOR_SIZE) {
-        size_t end = std::min(rows.size(), begin + static_cast<size_t>(STANDARD_VECTOR_SIZE));
-        auto slice = rows.subspan(begin, end - begin);
-        impl_->FillChunk(&chunk, slice);
-        appender.AppendDataChunk(chunk);
-        for (const Event* e : slice) metrics.Add(*e);
-      }
-      appender.Close();
-    }
-    STRATA_RETURN_IF_ERROR(impl_->Run("COPY rows_to_write TO " + Quote(local_path, '\'') + " (" +
-                                      impl_->copy_options + ")"));
-    STRATA_RETURN_IF_ERROR(impl_->Run("DELETE FROM rows_to_write"));
+    STRATA_RETURN_IF_ERROR(impl_->Run("COPY (SELECT * FROM strata_rows(" +
+                                      std::to_string(reinterpret_cast<uintptr_t>(&source)) + "::UBIGINT)) TO " +
+                                      Quote(local_path, '\'') + " (" + impl_->copy_options + ")"));
   } catch (const std::exception& e) {
     return Status::IOError("writing " + local_path + ": " + e.what());
   }

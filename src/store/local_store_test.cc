@@ -108,7 +108,9 @@ TEST_F(LocalStoreTest, CreateOnlyObjectsAppearWhole) {
       }
     }
   });
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(store_->Put("big/" + std::to_string(i), data, PutOptions::CreateOnly()).ok());
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(store_->Put("big/" + std::to_string(i), data, PutOptions::CreateOnly()).ok());
+  }
   done = true;
   reader.join();
   EXPECT_EQ(partial.load(), 0);

@@ -139,6 +139,11 @@ TEST_P(ObjectStoreConformanceTest, RangedGets) {
   EXPECT_EQ(*store_->Get("r", ByteRange::From(10)), "");
   EXPECT_EQ(store_->Get("r", ByteRange::Of(11, 1)).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->Get("r", ByteRange::From(1000)).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Get("r", ByteRange::Suffix(0)).status().code(), StatusCode::kInvalidArgument);
+  ByteRange suffix_wins = ByteRange::Suffix(2);
+  suffix_wins.offset = 1;  // offset and length are ignored for a suffix
+  suffix_wins.length = 1;
+  EXPECT_EQ(*store_->Get("r", suffix_wins), "89");
   EXPECT_TRUE(store_->Get("missing", ByteRange::Of(0, 1)).status().IsNotFound());
 }
 
@@ -234,7 +239,9 @@ TEST_P(ObjectStoreConformanceTest, ConcurrentIfMatchCounterIsExact) {
 
 TEST_P(ObjectStoreConformanceTest, ConcurrentReadersSeeWholeObjects) {
   // Object i is (i % 7 + 1) * 1000 copies of the letter 'a' + i % 26.
-  auto make = [](int i) { return std::string(static_cast<size_t>(i % 7 + 1) * 1000, static_cast<char>('a' + i % 26)); };
+  auto make = [](int i) {
+    return std::string(static_cast<size_t>(i % 7 + 1) * 1000, static_cast<char>('a' + i % 26));
+  };
   MustPut("torn", make(0));
   std::atomic<bool> done{false};
   std::atomic<int> torn{0};

@@ -126,8 +126,8 @@ TEST(OpenBucketTest, MalformedUris) {
   // Run in a scratch directory: a parsing bug must not litter the real one.
   ScopedTempDir dir;
   ScopedCwd cwd(dir.path());
-  for (const char* uri : {"", "mem://", "mem:///", "mem://a/b", "file://", "file:///", "file://host/dir", "file:relative", "mem:x",
-                          "://nothing", "1s3://x", "/", "dir\nname"}) {
+  for (const char* uri : {"", "mem://", "mem:///", "mem://a/b", "file://", "file:///", "file://host/dir",
+                          "file:relative", "mem:x", "://nothing", "1s3://x", "/", "dir\nname"}) {
     SCOPED_TRACE(::testing::PrintToString(std::string(uri)));
     Result<std::shared_ptr<ObjectStore>> store = OpenBucket(uri);
     ASSERT_FALSE(store.ok());

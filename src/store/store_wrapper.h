@@ -20,6 +20,7 @@ class StoreWrapper : public ObjectStore {
 
   /// The wrapped store.
   ObjectStore* target() const { return target_.get(); }
+  /// The wrapped store, shared.
   const std::shared_ptr<ObjectStore>& shared_target() const { return target_; }
 
   /// Forwards to the target.
