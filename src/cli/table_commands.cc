@@ -112,7 +112,7 @@ void RunSnapshots(const ViewArgs& args) {
                     get("added-records"), get("total-records"), get(kSummaryMaxLsn),
                     s.snapshot_id == state.metadata.current_snapshot_id ? "current" : ""});
   }
-  PrintTable({"snapshot_id", "parent", "seq", "committed", "operation", "added", "total records", "max lsn", ""}, rows);
+  PrintTable({"snapshot_id", "parent", "seq", "committed", "operation", "added", "total records", "max lsn", "state"}, rows);
 }
 
 void RunTable(const ViewArgs& args) {

@@ -56,7 +56,8 @@ struct EventGenerator::State {
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
   }
   double LogNormal(double median, double sigma) { return median * std::exp(sigma * Normal()); }
-  // Rounds to `decimals` places; dividing by an exact power of ten gives the nearest double (40.55, not 40.550000000000004).
+  // Rounds to `decimals` places. Dividing by an exact power of ten gives the
+  // nearest double (40.55, not 40.550000000000004 as multiplying by 0.01 would).
   static double Round(double v, int decimals) {
     static constexpr double kScale[] = {1, 10, 100, 1e3, 1e4};
     return std::round(v * kScale[decimals]) / kScale[decimals];

@@ -36,14 +36,17 @@ struct Device {
 };
 constexpr Device kDevices[] = {
     {"browser", "Chrome", "124.0", "desktop", "Apple", "Mac", "macOS", "14.4", "1440x900",
-     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"},
+     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 "
+     "Safari/537.36"},
     {"browser", "Safari", "17.4", "mobile", "Apple", "iPhone", "iOS", "17.4", "390x844",
      "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"},
     {"browser", "Firefox", "125.0", "desktop", "", "", "Windows", "11", "1920x1080",
      "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"},
     {"browser", "Chrome Mobile", "124.0", "mobile", "Samsung", "SM-S918B", "Android", "14", "412x915",
-     "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"},
-    {"mobile_app", "ShopApp", "5.12.0", "tablet", "Apple", "iPad", "iPadOS", "17.3", "820x1180", "ShopApp/5.12.0 (iPad; iPadOS 17.3)"},
+     "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile "
+     "Safari/537.36"},
+    {"mobile_app", "ShopApp", "5.12.0", "tablet", "Apple", "iPad", "iPadOS", "17.3", "820x1180",
+     "ShopApp/5.12.0 (iPad; iPadOS 17.3)"},
 };
 
 struct Route {

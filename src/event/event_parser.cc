@@ -94,7 +94,9 @@ bool ConvertValue(const ColumnSpec& col, dom::element v, Value* out, std::string
       } else {
         return *reason = "expected an ISO 8601 string or an integer of epoch milliseconds", false;
       }
-      if (us < kMinTimestampUs || us >= kEndTimestampUs) return *reason = "timestamp out of range (years 0000-9999)", false;
+      if (us < kMinTimestampUs || us >= kEndTimestampUs) {
+        return *reason = "timestamp out of range (years 0000-9999)", false;
+      }
       *out = us;
       return true;
     }

@@ -36,8 +36,8 @@ std::string_view IcebergTypeName(ColumnType type);
 namespace field {
 inline constexpr int kId = 1, kEventType = 2, kEventName = 3, kNs = 4, kTraceId = 5, kSpanId = 6,
                      kParentId = 7, kSessionId = 9, kTimestamp = 25, kStartedAt = 27, kEndedAt = 28,
-                     kDurationMs = 29, kServiceName = 70, kAttributes = 164, kIngestedAt = 171, kYear = 174, kMonth = 175,
-                     kDay = 176, kHour = 177, kLsn = 178;
+                     kDurationMs = 29, kServiceName = 70, kAttributes = 164, kIngestedAt = 171, kYear = 174,
+                     kMonth = 175, kDay = 176, kHour = 177, kLsn = 178;
 }  // namespace field
 
 }  // namespace strata
