@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -38,7 +39,11 @@ class ChunkReader {
  public:
   static constexpr size_t kChunkBytes = 32 << 20;
 
-  explicit ChunkReader(const std::string& path) : in_(path, std::ios::binary) {}
+  explicit ChunkReader(const std::string& path) : in_(path, std::ios::binary) {
+    std::error_code ec;
+    remaining_ = std::filesystem::file_size(path, ec);
+    if (ec) remaining_ = kChunkBytes;
+  }
   bool ok() const { return static_cast<bool>(in_); }
 
   // Next chunk and the 1-based line number of its first line; false at the end.
@@ -86,10 +91,13 @@ class ChunkReader {
 
  private:
   void ReadMore(std::string* chunk, size_t bytes) {
+    bytes = std::min<size_t>(bytes, remaining_ + 1);  // no 32 MB buffer for a small file
     size_t old = chunk->size();
     chunk->resize(old + bytes);
     in_.read(chunk->data() + old, static_cast<std::streamsize>(bytes));
-    chunk->resize(old + static_cast<size_t>(in_.gcount()));
+    const auto got = static_cast<size_t>(in_.gcount());
+    chunk->resize(old + got);
+    remaining_ -= std::min(remaining_, got);
   }
 
   std::ifstream in_;
@@ -97,6 +105,7 @@ class ChunkReader {
   bool first_chunk_ = true;
   bool done_ = false;
   int64_t next_line_ = 1;
+  size_t remaining_ = 0;  // bytes of the file not read yet
 };
 
 std::string SpoolStdin() {

@@ -1,1 +1,345 @@
+// IcebergTable: creating a table, appending snapshots (summaries, parent
+// chain, metadata log), locating the current metadata despite stale or
+// missing hints, live entries, and optimistic commits from many writers.
+#include "iceberg/table.h"
+
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "iceberg/event_table.h"
+#include "store/counting_store.h"
+#include "store/local_store.h"
+#include "store/memory_store.h"
+
+namespace strata {
+namespace {
+
+constexpr char kBase[] = "cdc/tenant-1";
+
+// A hand-made data file of the hourly table (no Parquet needed).
+DataFile MakeFile(const ObjectStore& store, const std::string& name, int64_t records) {
+  DataFile f;
+  f.file_path = store.UriFor(std::string(kBase) + "/data/year=2024/month=01/day=05/hour=07/" + name);
+  f.partition = {int64_t{2024}, int64_t{1}, int64_t{5}, int64_t{7}};
+  f.record_count = records;
+  f.file_size_in_bytes = records * 100;
+  f.value_counts = {{1, records}};
+  return f;
+}
+
+AppendRequest Request(std::vector<DataFile> files, std::string max_lsn = "") {
+  AppendRequest r;
+  r.files = std::move(files);
+  if (!max_lsn.empty()) r.summary[kSummaryMaxLsn] = max_lsn;
+  r.max_merged_summary_keys = {kSummaryMaxLsn};
+  return r;
+}
+
+class TableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::make_shared<MemoryStore>("table-test");
+    table_ = std::make_unique<IcebergTable>(store_, kBase);
+    auto created = table_->CreateIfMissing(NewEventTableMetadata(PartitionScheme::kHourly));
+    ASSERT_TRUE(created.ok()) << created.status();
+    created_ = *created;
+  }
+
+  std::string Text(const std::string& name) {
+    auto text = store_->Get(table_->MetadataKey(name));
+    return text.ok() ? *text : "<" + text.status().ToString() + ">";
+  }
+  CommitResult MustAppend(std::vector<DataFile> files, std::string max_lsn = "") {
+    auto r = table_->Append(Request(std::move(files), std::move(max_lsn)));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : CommitResult{};
+  }
+  TableState MustLoad() {
+    auto s = table_->Load();
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? *s : TableState{};
+  }
+
+  std::shared_ptr<MemoryStore> store_;
+  std::unique_ptr<IcebergTable> table_;
+  TableState created_;
+};
+
+TEST_F(TableTest, CreateWritesVersionOneAndHints) {
+  EXPECT_EQ(created_.version, 1);
+  EXPECT_EQ(created_.metadata_key, "cdc/tenant-1/metadata/v1.metadata.json");
+  EXPECT_EQ(created_.metadata.location, "mem://table-test/cdc/tenant-1");
+  EXPECT_FALSE(created_.metadata.table_uuid.empty());
+  auto parsed = ParseTableMetadata(Text("v1.metadata.json"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->table_uuid, created_.metadata.table_uuid);
+  EXPECT_EQ(parsed->location, "mem://table-test/cdc/tenant-1");
+  EXPECT_EQ(Text("version-hint.text"), "1");
+  EXPECT_EQ(Text("latest"), "v1.metadata.json\n");
+  TableState loaded = MustLoad();
+  EXPECT_EQ(loaded.version, 1);
+  EXPECT_FALSE(loaded.metadata.current_snapshot_id.has_value());
+}
+
+TEST_F(TableTest, SecondCreateReturnsTheExistingTable) {
+  IcebergTable other(store_, "cdc/tenant-1/");  // trailing '/' is the same table
+  TableMetadata different = NewEventTableMetadata(PartitionScheme::kMonthly);
+  different.table_uuid = "00000000-0000-4000-8000-000000000000";
+  auto again = other.CreateIfMissing(different);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->version, 1);
+  EXPECT_EQ(again->metadata.table_uuid, created_.metadata.table_uuid);
+  EXPECT_EQ(again->metadata.DefaultSpec()->fields.size(), 4u) << "still the hourly table";
+  EXPECT_TRUE(store_->Head(table_->MetadataKey("v2.metadata.json")).status().IsNotFound());
+}
+
+TEST_F(TableTest, LoadOfMissingTableIsNotFound) {
+  IcebergTable missing(store_, "cdc/nobody");
+  EXPECT_TRUE(missing.Load().status().IsNotFound());
+  auto r = missing.Append(Request({MakeFile(*store_, "a.parquet", 1)}));
+  EXPECT_TRUE(r.status().IsNotFound()) << r.status();
+}
+
+TEST_F(TableTest, AppendIsRejectedWithoutFiles) {
+  auto r = table_->Append(AppendRequest{});
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(MustLoad().version, 1) << "nothing was committed";
+}
+
+TEST_F(TableTest, SummariesAccumulateAndMaxLsnIsMerged) {
+  CommitResult c1 = MustAppend({MakeFile(*store_, "a.parquet", 10)}, "100");
+  CommitResult c2 = MustAppend({MakeFile(*store_, "b.parquet", 20), MakeFile(*store_, "c.parquet", 5)}, "50");
+  CommitResult c3 = MustAppend({MakeFile(*store_, "d.parquet", 30)});
+  CommitResult c4 = MustAppend({MakeFile(*store_, "e.parquet", 1)}, "150");
+  EXPECT_EQ((std::vector<int64_t>{c1.version, c2.version, c3.version, c4.version}),
+            (std::vector<int64_t>{2, 3, 4, 5}));
+  EXPECT_EQ((std::vector<int64_t>{c1.sequence_number, c2.sequence_number, c3.sequence_number, c4.sequence_number}),
+            (std::vector<int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(c1.attempts, 1);
+
+  TableState state = MustLoad();
+  EXPECT_EQ(state.version, 5);
+  EXPECT_EQ(Text("version-hint.text"), "5");
+  const auto& md = state.metadata;
+  auto summary = [&](const CommitResult& c) { return md.FindSnapshot(c.snapshot_id)->summary; };
+  ASSERT_EQ(md.snapshots.size(), 4u);
+  EXPECT_EQ(summary(c1).at("operation"), "append");
+  EXPECT_EQ(summary(c2).at("added-records"), "25");
+  EXPECT_EQ(summary(c2).at("added-data-files"), "2");
+  std::vector<std::string> totals, files, lsns, sizes;
+  for (const auto& c : {c1, c2, c3, c4}) {
+    totals.push_back(summary(c).at("total-records"));
+    files.push_back(summary(c).at("total-data-files"));
+    sizes.push_back(summary(c).at("total-files-size"));
+    lsns.push_back(summary(c).count(kSummaryMaxLsn) ? summary(c).at(kSummaryMaxLsn) : "<none>");
+  }
+  EXPECT_EQ(totals, (std::vector<std::string>{"10", "35", "65", "66"}));
+  EXPECT_EQ(files, (std::vector<std::string>{"1", "3", "4", "5"}));
+  EXPECT_EQ(sizes, (std::vector<std::string>{"1000", "3500", "6500", "6600"}));
+  EXPECT_EQ(lsns, (std::vector<std::string>{"100", "100", "100", "150"}))
+      << "a smaller or missing max-lsn must not lower the table's maximum";
+}
+
+TEST_F(TableTest, SnapshotsChainAndMetadataLogGrows) {
+  std::vector<CommitResult> commits;
+  for (int i = 0; i < 3; ++i) commits.push_back(MustAppend({MakeFile(*store_, "f" + std::to_string(i), 1)}));
+  TableState state = MustLoad();
+  const auto& md = state.metadata;
+  EXPECT_EQ(md.current_snapshot_id, commits[2].snapshot_id);
+  EXPECT_EQ(md.refs.at("main").snapshot_id, commits[2].snapshot_id);
+  EXPECT_FALSE(md.FindSnapshot(commits[0].snapshot_id)->parent_snapshot_id.has_value());
+  EXPECT_EQ(md.FindSnapshot(commits[1].snapshot_id)->parent_snapshot_id, commits[0].snapshot_id);
+  EXPECT_EQ(md.FindSnapshot(commits[2].snapshot_id)->parent_snapshot_id, commits[1].snapshot_id);
+  EXPECT_EQ(md.last_sequence_number, 3);
+  ASSERT_EQ(md.snapshot_log.size(), 3u);
+  EXPECT_EQ(md.snapshot_log[2].snapshot_id, commits[2].snapshot_id);
+  ASSERT_EQ(md.metadata_log.size(), 3u);
+  for (int v = 1; v <= 3; ++v)
+    EXPECT_EQ(md.metadata_log[v - 1].metadata_file, store_->UriFor(table_->MetadataKey("v" + std::to_string(v) + ".metadata.json")));
+  EXPECT_LT(md.metadata_log[0].timestamp_ms, md.last_updated_ms);
+}
+
+TEST_F(TableTest, LoadProbesPastAStaleHint) {
+  for (int i = 0; i < 2; ++i) MustAppend({MakeFile(*store_, "f" + std::to_string(i), 1)});
+  ASSERT_TRUE(store_->Put(table_->MetadataKey("version-hint.text"), "1").ok());
+  TableState state = MustLoad();
+  EXPECT_EQ(state.version, 3);
+  EXPECT_EQ(state.metadata.snapshots.size(), 2u);
+  // The next append builds on v3, not on the hinted v1.
+  CommitResult c = MustAppend({MakeFile(*store_, "g", 1)});
+  EXPECT_EQ(c.version, 4);
+  EXPECT_EQ(c.sequence_number, 3);
+}
+
+TEST_F(TableTest, LoadWithoutHintListsTheHighestVersion) {
+  for (int i = 0; i < 10; ++i) MustAppend({MakeFile(*store_, "f" + std::to_string(i), 1)});
+  ASSERT_TRUE(store_->Delete(table_->MetadataKey("version-hint.text")).ok());
+  TableState state = MustLoad();
+  EXPECT_EQ(state.version, 11) << "v11 > v9 although '9' sorts after '1'";
+  EXPECT_EQ(state.metadata.snapshots.size(), 10u);
+  ASSERT_TRUE(store_->Put(table_->MetadataKey("version-hint.text"), "not a number").ok());
+  EXPECT_EQ(MustLoad().version, 11);
+}
+
+TEST_F(TableTest, LiveEntriesInheritSequenceNumbers) {
+  CommitResult c1 = MustAppend({MakeFile(*store_, "a", 10)});
+  CommitResult c2 = MustAppend({MakeFile(*store_, "b", 20), MakeFile(*store_, "c", 30)});
+  TableState state = MustLoad();
+  auto live = table_->LiveEntries(state);
+  ASSERT_TRUE(live.ok()) << live.status();
+  std::map<std::string, ManifestEntry> by_name;
+  for (const auto& e : *live) by_name[e.data_file.file_path.substr(e.data_file.file_path.rfind('/') + 1)] = e;
+  ASSERT_EQ(by_name.size(), 3u);
+  ASSERT_EQ(live->size(), 3u);
+  EXPECT_EQ(by_name["a"].sequence_number, 1);
+  EXPECT_EQ(by_name["a"].file_sequence_number, 1);
+  EXPECT_EQ(by_name["a"].snapshot_id, c1.snapshot_id);
+  EXPECT_EQ(by_name["a"].data_file.record_count, 10);
+  EXPECT_EQ(by_name["a"].data_file.value_counts, (std::map<int, int64_t>{{1, 10}}));
+  for (const char* n : {"b", "c"}) {
+    EXPECT_EQ(by_name[n].sequence_number, 2) << n;
+    EXPECT_EQ(by_name[n].snapshot_id, c2.snapshot_id) << n;
+    EXPECT_EQ(by_name[n].status, EntryStatus::kAdded) << n;
+  }
+  auto first = table_->LiveEntries(state, c1.snapshot_id);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_TRUE((*first)[0].data_file.file_path.ends_with("/a"));
+  EXPECT_TRUE(table_->LiveEntries(state, 12345).status().IsNotFound());
+  auto empty = table_->LiveEntries(created_);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST_F(TableTest, RequestsPerAppend) {
+  auto counting = std::make_shared<CountingStore>(store_);
+  IcebergTable table(counting, kBase);
+  ASSERT_TRUE(table.Append(Request({MakeFile(*store_, "first", 1)})).ok());
+  counting->Reset();
+  ASSERT_TRUE(table.Append(Request({MakeFile(*store_, "second", 1)})).ok());
+  CountingStore::Counts c = counting->Snapshot();
+  std::cout << "[ requests ] one append on a table with a parent snapshot: " << c.requests() << " (gets " << c.gets
+            << ", heads " << c.heads << ", puts " << c.puts << ", lists " << c.lists << ", deletes " << c.deletes
+            << ")\n";
+  EXPECT_LE(c.requests(), 12u);
+  EXPECT_EQ(c.lists, 0u) << "the hint makes listing unnecessary";
+  EXPECT_LE(c.errors, 1u) << "at most the probe for the next version misses";
+}
+
+// ---- concurrency ----------------------------------------------------------------
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "strata-table-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(TableConcurrencyTest, EightWritersTenAppendsEach) {
+  constexpr int kThreads = 8, kAppends = 10, kTotal = kThreads * kAppends;
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string root = dir.path() + "/bucket";
+  {
+    auto store = LocalStore::Open(root, LocalStoreOptions{.sync = false});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE(IcebergTable(*store, kBase).CreateIfMissing(NewEventTableMetadata(PartitionScheme::kHourly)).ok());
+  }
+  std::vector<std::vector<CommitResult>> results(kThreads);
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto store = LocalStore::Open(root, LocalStoreOptions{.sync = false});  // one store and table per writer
+      if (!store.ok()) { errors[t] = store.status().ToString(); return; }
+      IcebergTable table(*store, kBase);
+      CommitOptions options;
+      options.max_attempts = 200;  // the protocol is under test here, not the retry budget
+      for (int i = 0; i < kAppends; ++i) {
+        DataFile f = MakeFile(**store, "w" + std::to_string(t) + "-" + std::to_string(i) + ".parquet", 1 + t);
+        auto r = table.Append(Request({f}, std::to_string(t * 100 + i)), options);
+        if (!r.ok()) { errors[t] = r.status().ToString(); return; }
+        results[t].push_back(*r);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) ASSERT_EQ(errors[t], "") << "writer " << t;
+
+  auto store = LocalStore::Open(root, LocalStoreOptions{.sync = false});
+  ASSERT_TRUE(store.ok());
+  IcebergTable table(*store, kBase);
+  auto state = table.Load();
+  ASSERT_TRUE(state.ok()) << state.status();
+  const TableMetadata& md = state->metadata;
+  EXPECT_EQ(state->version, kTotal + 1);
+  ASSERT_EQ(md.snapshots.size(), static_cast<size_t>(kTotal));
+  EXPECT_EQ(md.last_sequence_number, kTotal);
+
+  // Every commit got its own version and sequence number; retries are counted.
+  std::set<int64_t> versions, seqs;
+  int attempts = 0;
+  for (const auto& rs : results)
+    for (const CommitResult& r : rs) {
+      versions.insert(r.version);
+      seqs.insert(r.sequence_number);
+      attempts += r.attempts;
+    }
+  EXPECT_EQ(versions.size(), static_cast<size_t>(kTotal));
+  EXPECT_EQ(*versions.begin(), 2);
+  EXPECT_EQ(*versions.rbegin(), kTotal + 1);
+  EXPECT_EQ(seqs.size(), static_cast<size_t>(kTotal));
+  std::cout << "[ commits  ] " << kTotal << " appends took " << attempts << " attempts\n";
+
+  // One linear chain: walking parents from the current snapshot visits all 80,
+  // with sequence numbers 80, 79, ..., 1.
+  int64_t expected_seq = kTotal;
+  const Snapshot* s = md.CurrentSnapshot();
+  std::set<int64_t> visited;
+  while (s) {
+    ASSERT_TRUE(visited.insert(s->snapshot_id).second) << "cycle at " << s->snapshot_id;
+    EXPECT_EQ(s->sequence_number, expected_seq--);
+    if (!s->parent_snapshot_id) break;
+    const Snapshot* parent = md.FindSnapshot(*s->parent_snapshot_id);
+    ASSERT_NE(parent, nullptr) << "dangling parent " << *s->parent_snapshot_id;
+    s = parent;
+  }
+  EXPECT_EQ(visited.size(), static_cast<size_t>(kTotal));
+  EXPECT_EQ(expected_seq, 0);
+
+  // No append was lost: all 80 files are live, each exactly once.
+  auto live = table.LiveEntries(*state);
+  ASSERT_TRUE(live.ok()) << live.status();
+  std::set<std::string> paths;
+  int64_t records = 0;
+  for (const auto& e : *live) {
+    paths.insert(e.data_file.file_path);
+    records += e.data_file.record_count;
+  }
+  EXPECT_EQ(live->size(), static_cast<size_t>(kTotal));
+  EXPECT_EQ(paths.size(), static_cast<size_t>(kTotal));
+  const auto& summary = md.CurrentSnapshot()->summary;
+  EXPECT_EQ(summary.at("total-data-files"), std::to_string(kTotal));
+  EXPECT_EQ(summary.at("total-records"), std::to_string(records));
+  EXPECT_EQ(summary.at(kSummaryMaxLsn), "709") << "the highest lsn any writer reported";
+}
+
+}  // namespace
+}  // namespace strata
