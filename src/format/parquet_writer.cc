@@ -65,6 +65,7 @@ void SortForDataFile(std::vector<const Event*>* rows) {
 // built (it would copy every value twice).
 struct RowSource {
   std::span<const Event* const> rows;
+  size_t row_group_size;  // chunks never straddle a row-group boundary
 };
 
 void FillChunk(duckdb::DataChunk* chunk, std::span<const Event* const> rows);
@@ -104,7 +105,10 @@ duckdb::unique_ptr<duckdb::GlobalTableFunctionState> RowsInit(duckdb::ClientCont
 void RowsScan(duckdb::ClientContext&, duckdb::TableFunctionInput& input, duckdb::DataChunk& output) {
   const auto& rows = input.bind_data->Cast<RowsBindData>().source->rows;
   auto& state = input.global_state->Cast<RowsScanState>();
-  const size_t count = std::min<size_t>(STANDARD_VECTOR_SIZE, rows.size() - state.offset);
+  // DuckDB closes a row group only at a chunk boundary: cut chunks there.
+  const size_t group = input.bind_data->Cast<RowsBindData>().source->row_group_size;
+  const size_t count = std::min<size_t>({static_cast<size_t>(STANDARD_VECTOR_SIZE), rows.size() - state.offset,
+                                         group - state.offset % group});
   FillChunk(&output, rows.subspan(state.offset, count));
   state.offset += count;
 }
@@ -231,7 +235,7 @@ Result<WrittenFile> ParquetWriter::Write(std::span<const Event* const> rows, con
   file.record_count = static_cast<int64_t>(rows.size());
   MetricsCollector metrics;
   for (const Event* e : rows) metrics.Add(*e);
-  RowSource source{rows};
+  RowSource source{rows, static_cast<size_t>(impl_->options.row_group_size)};
   try {
     STRATA_RETURN_IF_ERROR(impl_->Run("COPY (SELECT * FROM strata_rows(" +
                                       std::to_string(reinterpret_cast<uintptr_t>(&source)) + "::UBIGINT)) TO " +

@@ -27,7 +27,7 @@ namespace {
 
 constexpr int kHttpStatus = 42;
 constexpr int64_t kRows = 5000;
-constexpr int64_t kRowGroupSize = 1024;
+constexpr int64_t kRowGroupSize = 2048;  // a multiple of DuckDB's 2048-row vector: see DISABLED_ below
 
 class TempDir {
  public:
@@ -155,16 +155,49 @@ TEST_F(ParquetWriterTest, DefaultCodecIsZstd) {
   EXPECT_EQ(r->GetValue(0, 0).ToString(), "ZSTD");
 }
 
+// Sizes of the row groups of a Parquet file, in order.
+std::vector<int64_t> RowGroupSizes(duckdb::Connection& con, const std::string& path) {
+  auto r = con.Query("SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata(" + Lit(path) +
+                     ") GROUP BY 1 ORDER BY 1");
+  EXPECT_FALSE(r->HasError()) << r->GetError();
+  std::vector<int64_t> out;
+  for (size_t row = 0; !r->HasError() && row < r->RowCount(); ++row) out.push_back(r->GetValue(1, row).GetValue<int64_t>());
+  return out;
+}
+
 TEST_F(ParquetWriterTest, RowGroupsRespectRowGroupSize) {
-  auto r = Query("SELECT row_group_id, any_value(row_group_num_rows) FROM " + Meta() + " GROUP BY 1 ORDER BY 1");
-  ASSERT_GE(r->RowCount(), static_cast<size_t>((kRows + kRowGroupSize - 1) / kRowGroupSize));
-  int64_t total = 0;
-  for (size_t row = 0; row < r->RowCount(); ++row) {
-    int64_t n = r->GetValue(1, row).GetValue<int64_t>();
-    EXPECT_LE(n, kRowGroupSize) << "row group " << row;
-    total += n;
+  // 5000 rows in groups of 2048.
+  EXPECT_EQ(RowGroupSizes(*con_, file_->local_path), (std::vector<int64_t>{2048, 2048, 904}));
+}
+
+// LIBRARY BUG (src/format/parquet_writer.cc:107, RowsScan): DuckDB only closes
+// a row group at a chunk boundary once it holds >= ROW_GROUP_SIZE rows, and
+// RowsScan always emits 2048-row chunks, so every row group is rounded up to
+// a multiple of 2048 rows: row_group_size 1024 gives 2048-row groups and 3000
+// gives 4096. Fix: also cap each chunk at the next row-group boundary,
+// `min(STANDARD_VECTOR_SIZE, remaining, row_group_size - offset % row_group_size)`
+// (verified against DuckDB: groups then come out exactly row_group_size).
+TEST(ParquetRowGroupTest, SmallAndUnalignedRowGroupSizesAreExact) {
+  TempDir dir;
+  std::vector<Event> events = MakeEvents();
+  std::vector<const Event*> rows;
+  for (const Event& e : events) rows.push_back(&e);
+  duckdb::DuckDB db(nullptr);
+  duckdb::Connection con(db);
+  for (int64_t size : {int64_t{1024}, int64_t{3000}}) {
+    SCOPED_TRACE(size);
+    ParquetOptions options;
+    options.row_group_size = size;
+    auto writer = ParquetWriter::Create(options);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    const std::string path = dir.path() + "/rg" + std::to_string(size) + ".parquet";
+    auto written = (*writer)->Write(rows, path);
+    ASSERT_TRUE(written.ok()) << written.status();
+    std::vector<int64_t> sizes = RowGroupSizes(con, path);
+    ASSERT_EQ(sizes.size(), static_cast<size_t>((kRows + size - 1) / size));
+    for (size_t i = 0; i + 1 < sizes.size(); ++i) EXPECT_EQ(sizes[i], size) << "row group " << i;
+    EXPECT_EQ(written->split_offsets.size(), sizes.size());
   }
-  EXPECT_EQ(total, kRows);
 }
 
 TEST_F(ParquetWriterTest, SplitOffsetsAreRowGroupStarts) {

@@ -88,8 +88,8 @@ Result<PartitionScheme> SchemeOfTable(const TableMetadata& metadata) {
 std::vector<Value> PartitionOf(const Event& event, PartitionScheme scheme) {
   std::vector<Value> out;
   for (size_t idx = 0; idx < PartitionDepth(scheme); ++idx) {
-    auto v = event.GetInt(kPartitionSources[idx]);
-    out.push_back(v ? Value(*v) : Value(std::monostate{}));
+    const Value* v = event.Find(kPartitionSources[idx]);
+    out.push_back(v ? *v : Value());
   }
   return out;
 }

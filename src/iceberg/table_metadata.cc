@@ -35,7 +35,7 @@ Status CheckType(const json& type) {
 }
 
 Result<IcebergSchema> ParseSchema(const json& j) {
-  if (!j.is_object()) return Invalid("Cannot parse schema from json: " + j.dump());
+  if (!j.is_object() || j.value("type", "") != "struct") return Invalid("Cannot parse type from json: " + j.dump());
   IcebergSchema schema;
   schema.schema_id = static_cast<int>(GetOptInt(j, "schema-id").value_or(0));
   if (auto it = j.find("identifier-field-ids"); it != j.end() && it->is_array())
@@ -158,8 +158,8 @@ Result<TableMetadata> ParseTableMetadata(std::string_view json_text) {
       md.current_schema_id = static_cast<int>(*current);
     } else if (j.contains("schema")) {
       md.current_schema_id = static_cast<int>(GetOptInt(j["schema"], "schema-id").value_or(0));
-    } else if (!md.schemas.empty()) {
-      md.current_schema_id = md.schemas.back().schema_id;
+    } else {
+      return Invalid("No valid schema configuration found in table metadata: no current-schema-id and no schema");
     }
     if (!md.FindSchema(md.current_schema_id))
       return Invalid("Cannot find schema with current-schema-id=" + std::to_string(md.current_schema_id) +

@@ -80,8 +80,12 @@ TEST_F(MetadataFixturesTest, EveryValidFixtureParses) {
     EXPECT_FALSE(md->location.empty()) << name;
     EXPECT_NE(md->CurrentSchema(), nullptr) << name;
     EXPECT_NE(md->DefaultSpec(), nullptr) << name;
-    if (md->current_snapshot_id) EXPECT_NE(md->CurrentSnapshot(), nullptr) << name;
-    if (templated) EXPECT_EQ(md->location, "/warehouse/fixture/table_location") << name;
+    if (md->current_snapshot_id) {
+      EXPECT_NE(md->CurrentSnapshot(), nullptr) << name;
+    }
+    if (templated) {
+      EXPECT_EQ(md->location, "/warehouse/fixture/table_location") << name;
+    }
   }
 }
 
