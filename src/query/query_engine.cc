@@ -6,6 +6,7 @@
 
 #include "common/time_util.h"
 #include "duckdb.hpp"
+#include "event/json_codec.h"
 #include "event/schema.h"
 #include "iceberg/event_table.h"
 #include "iceberg/table.h"
@@ -20,28 +21,6 @@ std::string SqlString(std::string_view s) {
     out += c;
   }
   return out + "'";
-}
-
-std::string JsonEscape(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
 }
 
 std::string EmptyTableSql() {
@@ -77,7 +56,17 @@ Cell ToCell(const duckdb::Value& v) {
     case duckdb::LogicalTypeId::FLOAT:
     case duckdb::LogicalTypeId::DOUBLE:
     case duckdb::LogicalTypeId::DECIMAL: return v.GetValue<double>();
+    case duckdb::LogicalTypeId::HUGEINT:
+    case duckdb::LogicalTypeId::UHUGEINT:
+    case duckdb::LogicalTypeId::UBIGINT: {
+      // sum() of integers is HUGEINT: keep it a number when it fits.
+      duckdb::Value as_bigint;
+      std::string error;
+      if (v.DefaultTryCastAs(duckdb::LogicalType::BIGINT, as_bigint, &error)) return as_bigint.GetValue<int64_t>();
+      return v.ToString();
+    }
     case duckdb::LogicalTypeId::TIMESTAMP_TZ:
+      return FormatIso8601Micros(v.GetValue<duckdb::timestamp_tz_t>().value);
     case duckdb::LogicalTypeId::TIMESTAMP:
       return FormatIso8601Micros(v.GetValue<duckdb::timestamp_t>().value);
     default: return v.ToString();
@@ -102,9 +91,15 @@ std::string CellToString(const Cell& cell) {
 
 std::string CellToJson(const Cell& cell) {
   if (std::holds_alternative<std::monostate>(cell)) return "null";
-  if (const auto* d = std::get_if<double>(&cell); d && !std::isfinite(*d)) return JsonEscape(CellToString(cell));
-  if (std::holds_alternative<std::string>(cell)) return JsonEscape(std::get<std::string>(cell));
-  return CellToString(cell);
+  std::string out;
+  if (const auto* d = std::get_if<double>(&cell); d && !std::isfinite(*d)) {
+    AppendJsonString(&out, CellToString(cell));  // JSON has no NaN / Infinity
+  } else if (const auto* s = std::get_if<std::string>(&cell)) {
+    AppendJsonString(&out, *s);
+  } else {
+    out = CellToString(cell);
+  }
+  return out;
 }
 
 struct EventQuery::Impl {
@@ -180,15 +175,19 @@ Result<QueryResult> EventQuery::Query(std::string_view sql) {
   }
   if (r->HasError()) return Status::InvalidArgument("query failed: " + r->GetError());
   QueryResult out;
-  for (idx_t col = 0; col < r->ColumnCount(); ++col) {
-    out.column_names.push_back(r->ColumnName(col));
-    out.column_types.push_back(r->types[col].ToString());
-  }
-  for (idx_t row = 0; row < r->RowCount(); ++row) {
-    std::vector<Cell> cells;
-    cells.reserve(r->ColumnCount());
-    for (idx_t col = 0; col < r->ColumnCount(); ++col) cells.push_back(ToCell(r->GetValue(col, row)));
-    out.rows.push_back(std::move(cells));
+  try {
+    for (idx_t col = 0; col < r->ColumnCount(); ++col) {
+      out.column_names.push_back(r->ColumnName(col));
+      out.column_types.push_back(r->types[col].ToString());
+    }
+    for (idx_t row = 0; row < r->RowCount(); ++row) {
+      std::vector<Cell> cells;
+      cells.reserve(r->ColumnCount());
+      for (idx_t col = 0; col < r->ColumnCount(); ++col) cells.push_back(ToCell(r->GetValue(col, row)));
+      out.rows.push_back(std::move(cells));
+    }
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("cannot convert the query result: ") + e.what());
   }
   return out;
 }

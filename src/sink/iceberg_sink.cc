@@ -136,6 +136,12 @@ Status IcebergSink::Write(std::vector<Event> events) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Status::Cancelled("sink for namespace '" + options_.ns + "' is closed");
+    // Backpressure: when flushes keep failing, refuse new events (not accepted,
+    // so the caller may retry them) instead of buffering without bound.
+    if (buffer_.size() >= MaxBufferedEvents())
+      return Status::Unavailable("sink for namespace '" + options_.ns + "' holds " + std::to_string(buffer_.size()) +
+                                 " unflushed events and refuses more until a flush succeeds; last error: " +
+                                 stats_.last_error);
     if (buffer_.empty() && !events.empty()) oldest_buffered_ms_ = NowMillis();
     for (Event& e : events) {
       if (auto lsn = e.lsn()) {
@@ -149,12 +155,14 @@ Status IcebergSink::Write(std::vector<Event> events) {
     full = buffer_.size() >= options_.batch_size;
   }
   timer_cv_.notify_one();
-  if (full) {
-    auto flushed = Flush();
-    if (!flushed.ok()) return flushed.status();
-  }
+  // The events are accepted: a failing flush keeps them buffered (counted in
+  // GetStats().errors) and is retried by the next flush, so Write still
+  // succeeds — returning an error here would invite a duplicate re-send.
+  if (full) (void)Flush();
   return Status::OK();
 }
+
+size_t IcebergSink::MaxBufferedEvents() const { return options_.batch_size * 4; }
 
 Result<int64_t> IcebergSink::Flush() {
   std::lock_guard<std::mutex> flush_lock(flush_mu_);
@@ -264,13 +272,12 @@ Result<std::vector<DataFileEntry>> IcebergSink::ListDataFiles() const { return L
 Status IcebergSink::Close() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (closed_ && !timer_.joinable()) return Status::OK();
     closed_ = true;
   }
   timer_cv_.notify_all();
   if (timer_.joinable()) timer_.join();
-  auto flushed = Flush();
-  return flushed.status();
+  // Also on a repeated Close: a final flush that failed before is retried.
+  return Flush().status();
 }
 
 }  // namespace strata

@@ -10,8 +10,11 @@
 //
 // lsn: events without one get the next number of the namespace, starting
 // after the table's recorded maximum; one sink per namespace owns the counter.
-// Failure: if a flush fails, its events go back to the front of the buffer
-// and the error is returned (and counted); nothing acknowledged is dropped.
+// Failure: if a flush fails, its events go back to the front of the buffer,
+// the error is counted in GetStats() and returned by Flush()/Close(); nothing
+// accepted is dropped. Write() succeeds once events are buffered (even if the
+// flush it triggers fails); when 4 x batch_size events are waiting because
+// flushes keep failing, Write() refuses new events with Unavailable.
 // Thread-safety: all methods may be called from several threads.
 #pragma once
 
@@ -105,13 +108,15 @@ class IcebergSink {
   IcebergSink& operator=(const IcebergSink&) = delete;
 
   /// Validates and buffers `events` (all or none: one invalid event rejects the
-  /// call with an error naming it). May flush when the batch is full.
+  /// call with an error naming it; Unavailable when the buffer is full because
+  /// flushes fail). May flush when the batch is full. OK means accepted.
   Status Write(std::vector<Event> events);
   /// Writes and commits everything buffered; returns how many events it committed.
   Result<int64_t> Flush();
   SinkStats GetStats() const;
   Result<std::vector<DataFileEntry>> ListDataFiles() const;
-  /// Flushes, stops the timer thread. Further Writes fail. Idempotent.
+  /// Stops the timer thread and flushes. Further Writes fail. Calling it again
+  /// retries a final flush that failed.
   Status Close();
 
   const IcebergTable& table() const { return *table_; }
@@ -120,6 +125,7 @@ class IcebergSink {
   IcebergSink(SinkOptions options, std::unique_ptr<IcebergTable> table, PartitionScheme scheme, int64_t next_lsn,
               std::unique_ptr<ParquetWriter> writer);
   Result<int64_t> FlushLocked();  // requires flush_mu_
+  size_t MaxBufferedEvents() const;
   void TimerLoop();
 
   const SinkOptions options_;
