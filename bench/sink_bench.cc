@@ -35,7 +35,12 @@ int64_t DirBytes(const std::filesystem::path& dir) {
 }
 
 // The raw baseline: DuckDB's own Appender into a table, then one COPY.
-double RawCopySeconds(const std::vector<strata::Event>& events, const std::string& path) {
+struct RawTimes {
+  double total_s = 0;  // load into DuckDB + COPY
+  double copy_s = 0;   // the COPY alone
+};
+
+RawTimes RawCopySeconds(const std::vector<strata::Event>& events, const std::string& path) {
   auto start = Clock::now();
   // Plain DuckDB COPY of the same rows: no metrics, no sort, no metadata.
   duckdb::DuckDB db(nullptr);
@@ -90,12 +95,13 @@ double RawCopySeconds(const std::vector<strata::Event>& events, const std::strin
       appender.EndRow();
     }
   }
+  auto copy_start = Clock::now();
   auto r = con.Query("COPY t TO '" + path + "' (FORMAT parquet, COMPRESSION zstd)");
   if (r->HasError()) {
     std::fprintf(stderr, "raw COPY failed: %s\n", r->GetError().c_str());
     std::exit(1);
   }
-  return Seconds(start);
+  return RawTimes{Seconds(start), Seconds(copy_start)};
 }
 
 }  // namespace
@@ -125,7 +131,8 @@ int main(int argc, char** argv) {
   strata::Event e;
   while (gen.Next(&e)) events.push_back(e);
 
-  const double raw_s = RawCopySeconds(events, dir + "/raw.parquet");
+  const RawTimes raw = RawCopySeconds(events, dir + "/raw.parquet");
+  const double raw_s = raw.total_s;
   const int64_t raw_bytes = static_cast<int64_t>(std::filesystem::file_size(dir + "/raw.parquet"));
 
   strata::SinkOptions options;
@@ -164,7 +171,10 @@ int main(int argc, char** argv) {
               mb(sink_bytes), mb(sink_bytes) / sink_s, static_cast<long long>(stats.files_written));
   std::printf("%-6s %12.0f %10.2f %12.1f %10.1f %8d\n", "raw", static_cast<double>(count) / raw_s, raw_s, mb(raw_bytes),
               mb(raw_bytes) / raw_s, 1);
+  std::printf("%-6s %12.0f %10.2f %12s %10.1f %8s   (the COPY alone, rows already in DuckDB)\n", "copy",
+              static_cast<double>(count) / raw.copy_s, raw.copy_s, "", mb(raw_bytes) / raw.copy_s, "");
   std::printf("\nratio sink/raw (events/s): %.2f  (target >= 0.60)\n", raw_s / sink_s);
+  std::printf("ratio sink/copy-only:     %.2f\n", raw.copy_s / sink_s);
   std::printf("sink: %lld commits, batch size %zu\n", static_cast<long long>(stats.commits), batch_size);
   std::filesystem::remove_all(dir);
   return 0;

@@ -44,6 +44,8 @@ Status SinkOptions::Validate() const {
   STRATA_RETURN_IF_ERROR(TableBaseKey(base_path, ns).status().WithContext("sink"));
   if (batch_size < 1 || batch_size > 10'000'000)
     return Status::InvalidArgument("sink: batch_size must be within 1..10,000,000, got " + std::to_string(batch_size));
+  if (write_threads < 0 || write_threads > 64)
+    return Status::InvalidArgument("sink: write_threads must be within 0..64, got " + std::to_string(write_threads));
   if (max_flush_delay_ms < 1)
     return Status::InvalidArgument("sink: max_flush_delay_ms must be positive, got " + std::to_string(max_flush_delay_ms));
   STRATA_RETURN_IF_ERROR(parquet.Validate().WithContext("sink"));
@@ -104,18 +106,25 @@ Result<std::unique_ptr<IcebergSink>> IcebergSink::Open(SinkOptions options) {
     if (it != current->summary.end()) next_lsn = std::stoll(it->second) + 1;
   }
   options.parquet.compression = options.compression ? "zstd" : "uncompressed";
-  STRATA_ASSIGN_OR_RETURN(auto writer, ParquetWriter::Create(options.parquet));
+  if (options.write_threads == 0) options.write_threads = std::clamp<int>(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+  // Each writer encodes one file at a time on one thread; files of a flush run in parallel.
+  options.parquet.threads = 1;
+  std::vector<std::unique_ptr<ParquetWriter>> writers;
+  for (int t = 0; t < options.write_threads; ++t) {
+    STRATA_ASSIGN_OR_RETURN(auto writer, ParquetWriter::Create(options.parquet));
+    writers.push_back(std::move(writer));
+  }
   return std::unique_ptr<IcebergSink>(
-      new IcebergSink(std::move(options), std::move(table), scheme, next_lsn, std::move(writer)));
+      new IcebergSink(std::move(options), std::move(table), scheme, next_lsn, std::move(writers)));
 }
 
 IcebergSink::IcebergSink(SinkOptions options, std::unique_ptr<IcebergTable> table, PartitionScheme scheme,
-                         int64_t next_lsn, std::unique_ptr<ParquetWriter> writer)
+                         int64_t next_lsn, std::vector<std::unique_ptr<ParquetWriter>> writers)
     : options_(std::move(options)),
       table_(std::move(table)),
       scheme_(scheme),
       next_lsn_(next_lsn),
-      writer_(std::move(writer)) {
+      writers_(std::move(writers)) {
   timer_ = std::thread([this] { TimerLoop(); });
 }
 
@@ -169,6 +178,23 @@ Result<int64_t> IcebergSink::Flush() {
   return FlushLocked();
 }
 
+Result<DataFile> IcebergSink::WriteDataFile(ParquetWriter* writer, const std::vector<Value>& partition,
+                                            std::vector<const Event*>* rows) const {
+  SortForDataFile(rows);
+  const std::string file_id = UuidV7();
+  const std::string spool = options_.spool_dir + "/strata-" + file_id + ".parquet";
+  auto written = writer->Write(*rows, spool);
+  if (!written.ok()) {
+    std::filesystem::remove(spool);
+    return written.status();
+  }
+  const std::string key = table_->base_key() + "/data/" + PartitionPath(partition) + "/" + file_id + ".parquet";
+  auto put = table_->store().PutFile(key, spool, PutOptions::CreateOnly());
+  std::filesystem::remove(spool);
+  if (!put.ok()) return put.status();
+  return ToDataFile(*written, table_->store().UriFor(key), partition);
+}
+
 Result<int64_t> IcebergSink::FlushLocked() {
   std::vector<Event> batch;
   {
@@ -184,27 +210,24 @@ Result<int64_t> IcebergSink::FlushLocked() {
     groups[PartitionOf(e, scheme_)].push_back(&e);
     max_lsn = std::max(max_lsn, e.lsn().value_or(0));
   }
+  // Write the partitions' files in parallel, one ParquetWriter per thread.
+  std::vector<std::pair<const std::vector<Value>*, std::vector<const Event*>*>> work;
+  for (auto& [partition, rows] : groups) work.emplace_back(&partition, &rows);
+  std::vector<Result<DataFile>> results(work.size(), Status::Cancelled("not written"));
+  std::atomic<size_t> next{0};
+  auto worker = [&](ParquetWriter* writer) {
+    for (size_t idx = next++; idx < work.size(); idx = next++) results[idx] = WriteDataFile(writer, *work[idx].first, work[idx].second);
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < writers_.size() && t < work.size(); ++t) threads.emplace_back(worker, writers_[t].get());
+  worker(writers_[0].get());
+  for (auto& th : threads) th.join();
+
   AppendRequest request;
-  std::vector<std::string> stored_keys;
   Status status;
-  for (auto& [partition, rows] : groups) {
-    SortForDataFile(&rows);
-    const std::string file_id = UuidV7();
-    const std::string spool = options_.spool_dir + "/strata-" + file_id + ".parquet";
-    auto written = writer_->Write(rows, spool);
-    if (!written.ok()) {
-      status = written.status();
-      break;
-    }
-    const std::string key = table_->base_key() + "/data/" + PartitionPath(partition) + "/" + file_id + ".parquet";
-    auto put = table_->store().PutFile(key, spool, PutOptions::CreateOnly());
-    std::filesystem::remove(spool);
-    if (!put.ok()) {
-      status = put.status();
-      break;
-    }
-    stored_keys.push_back(key);
-    request.files.push_back(ToDataFile(*written, table_->store().UriFor(key), partition));
+  for (auto& r : results) {
+    if (r.ok()) request.files.push_back(std::move(*r));
+    else if (status.ok()) status = r.status();
   }
   int64_t bytes = 0;
   for (const DataFile& f : request.files) bytes += f.file_size_in_bytes;
@@ -217,7 +240,8 @@ Result<int64_t> IcebergSink::FlushLocked() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!status.ok()) {
     // Keep the events: put them back in front of anything written meanwhile.
-    for (const std::string& key : stored_keys) (void)table_->store().Delete(key);
+    for (const DataFile& f : request.files)
+      if (auto key = table_->store().KeyFor(f.file_path)) (void)table_->store().Delete(*key);
     batch.insert(batch.end(), std::make_move_iterator(buffer_.begin()), std::make_move_iterator(buffer_.end()));
     buffer_ = std::move(batch);
     ++stats_.errors;

@@ -53,7 +53,10 @@ struct SinkOptions {
   PartitionScheme partition_scheme = PartitionScheme::kHourly;
   /// zstd-compress Parquet pages (default). false writes uncompressed pages.
   bool compression = true;
-  /// Parquet tuning (its `compression` is overridden by `compression` above).
+  /// Files of one flush (one per partition) written in parallel. Default 0:
+  /// one per core, at most 4. Each writer holds its own DuckDB instance.
+  int write_threads = 0;
+  /// Parquet tuning (its `compression` and `threads` are set by the sink).
   ParquetOptions parquet;
   CommitOptions commit;
   /// Local directory for Parquet files before they are stored. Default: $TMPDIR or /tmp.
@@ -123,7 +126,9 @@ class IcebergSink {
 
  private:
   IcebergSink(SinkOptions options, std::unique_ptr<IcebergTable> table, PartitionScheme scheme, int64_t next_lsn,
-              std::unique_ptr<ParquetWriter> writer);
+              std::vector<std::unique_ptr<ParquetWriter>> writers);
+  Result<DataFile> WriteDataFile(ParquetWriter* writer, const std::vector<Value>& partition,
+                                 std::vector<const Event*>* rows) const;
   Result<int64_t> FlushLocked();  // requires flush_mu_
   size_t MaxBufferedEvents() const;
   void TimerLoop();
@@ -140,8 +145,8 @@ class IcebergSink {
   bool closed_ = false;
   SinkStats stats_;
 
-  std::mutex flush_mu_;  // one flush at a time; guards writer_
-  std::unique_ptr<ParquetWriter> writer_;
+  std::mutex flush_mu_;  // one flush at a time; guards writers_
+  std::vector<std::unique_ptr<ParquetWriter>> writers_;
   std::thread timer_;
 };
 
