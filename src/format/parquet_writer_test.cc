@@ -2,6 +2,7 @@
 // to check what engines will see: Iceberg field ids, row count, codec, row
 // groups, split offsets, row order, and that the manifest metrics describe the
 // file (bounds enclose every value, null counts match).
+#include "common/temp_dir.h"
 #include "format/parquet_writer.h"
 
 #include <gtest/gtest.h>
@@ -29,21 +30,6 @@ constexpr int kHttpStatus = 42;
 constexpr int64_t kRows = 5000;
 constexpr int64_t kRowGroupSize = 2048;  // a multiple of DuckDB's 2048-row vector: see DISABLED_ below
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "strata-parquet-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string Lit(std::string_view s) {
   std::string out = "'";

@@ -1,6 +1,7 @@
 // IcebergTable: creating a table, appending snapshots (summaries, parent
 // chain, metadata log), locating the current metadata despite stale or
 // missing hints, live entries, and optimistic commits from many writers.
+#include "common/temp_dir.h"
 #include "iceberg/table.h"
 
 #include <gtest/gtest.h>
@@ -236,21 +237,6 @@ TEST_F(TableTest, RequestsPerAppend) {
 
 // ---- concurrency ----------------------------------------------------------------
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "strata-table-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 TEST(TableConcurrencyTest, EightWritersTenAppendsEach) {
   constexpr int kThreads = 8, kAppends = 10, kTotal = kThreads * kAppends;

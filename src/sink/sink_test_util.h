@@ -3,6 +3,7 @@
 // store wrapper that fails metadata commits on demand.
 #pragma once
 
+#include "common/temp_dir.h"
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -28,25 +29,7 @@
 
 namespace strata::testutil {
 
-// A fresh directory under gtest's temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = ::testing::TempDir() + "strata-sink-test-XXXXXX";
-    if (::mkdtemp(templ.data()) == nullptr) std::abort();
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::strata::TempDir;
 
 // A LocalStore bucket at `<dir>/bucket` (no fsync: tests do not crash).
 inline std::shared_ptr<LocalStore> OpenLocalBucket(const TempDir& dir) {

@@ -59,7 +59,7 @@ class LocalStoreTest : public ::testing::Test {
   }
   std::string Root() const { return dir_.path() + "/bucket"; }
 
-  ScopedTempDir dir_;
+  TempDir dir_;
   std::shared_ptr<LocalStore> store_;
 };
 

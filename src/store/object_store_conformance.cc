@@ -19,19 +19,6 @@ std::string StoreFactoryName(const ::testing::TestParamInfo<StoreFactory>& info)
 
 void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
 
-ScopedTempDir::ScopedTempDir() {
-  std::string base = ::testing::TempDir();
-  if (base.empty() || base.back() != '/') base += '/';
-  std::string templ = base + "strata-store-XXXXXX";
-  if (::mkdtemp(templ.data()) == nullptr) std::abort();
-  path_ = std::filesystem::absolute(templ).lexically_normal().string();
-}
-
-ScopedTempDir::~ScopedTempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 void ObjectStoreConformanceTest::SetUp() {
   store_ = GetParam().make();
   ASSERT_NE(store_, nullptr);
@@ -379,7 +366,7 @@ TEST_P(ObjectStoreConformanceTest, MissingKeysAreNotFound) {
 }
 
 TEST_P(ObjectStoreConformanceTest, PutFile) {
-  ScopedTempDir dir;
+  TempDir dir;
   const std::string local = dir.path() + "/upload.bin";
   const std::string data = AllBytes() + RandomBytes(100000);
   {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "common/temp_dir.h"
 #include "store/object_store.h"
 
 namespace strata {
@@ -32,21 +33,6 @@ struct StoreFactory {
 /// gtest parameter printer: the factory's name.
 std::string StoreFactoryName(const ::testing::TestParamInfo<StoreFactory>& info);
 void PrintTo(const StoreFactory& factory, std::ostream* os);
-
-/// A directory under the gtest temp dir, removed (recursively) on destruction.
-class ScopedTempDir {
- public:
-  ScopedTempDir();
-  ~ScopedTempDir();
-  ScopedTempDir(const ScopedTempDir&) = delete;
-  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
-
-  /// The absolute path, without a trailing '/'.
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class ObjectStoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
  protected:

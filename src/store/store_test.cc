@@ -31,7 +31,7 @@ class ScopedCwd {
 // A LocalStore in a fresh temp dir that is removed with the store.
 std::shared_ptr<ObjectStore> MakeLocalStore() {
   struct Holder {
-    ScopedTempDir dir;
+    TempDir dir;
     std::shared_ptr<LocalStore> store;
   };
   auto holder = std::make_shared<Holder>();
@@ -59,7 +59,7 @@ INSTANTIATE_TEST_SUITE_P(Counting, ObjectStoreConformanceTest,
                          StoreFactoryName);
 
 TEST(OpenBucketTest, FileUris) {
-  ScopedTempDir dir;
+  TempDir dir;
   Result<std::shared_ptr<ObjectStore>> store = OpenBucket("file://" + dir.path() + "/b1");
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->Uri(), "file://" + dir.path() + "/b1");
@@ -81,7 +81,7 @@ TEST(OpenBucketTest, FileUris) {
 }
 
 TEST(OpenBucketTest, RelativePathIsMadeAbsolute) {
-  ScopedTempDir dir;
+  TempDir dir;
   Result<std::shared_ptr<ObjectStore>> store = [&] {
     ScopedCwd cwd(dir.path());
     return OpenBucket("rel/bucket");
@@ -124,7 +124,7 @@ TEST(OpenBucketTest, UnsupportedSchemes) {
 
 TEST(OpenBucketTest, MalformedUris) {
   // Run in a scratch directory: a parsing bug must not litter the real one.
-  ScopedTempDir dir;
+  TempDir dir;
   ScopedCwd cwd(dir.path());
   for (const char* uri : {"", "mem://", "mem:///", "mem://a/b", "file://", "file:///", "file://host/dir",
                           "file:relative", "mem:x", "://nothing", "1s3://x", "/", "dir\nname"}) {
@@ -140,7 +140,7 @@ TEST(OpenBucketTest, MalformedUris) {
 }
 
 TEST(OpenBucketTest, FileInTheWayIsAnError) {
-  ScopedTempDir dir;
+  TempDir dir;
   std::ofstream(dir.path() + "/file") << "x";
   Result<std::shared_ptr<ObjectStore>> store = OpenBucket(dir.path() + "/file");
   ASSERT_FALSE(store.ok());
@@ -169,7 +169,7 @@ TEST(CountingStoreTest, CountsAreExact) {
   EXPECT_TRUE(store.Delete("a").ok());
   EXPECT_FALSE(store.Delete("../bad").ok());
 
-  ScopedTempDir dir;
+  TempDir dir;
   std::ofstream(dir.path() + "/f") << "0123456789";
   ASSERT_TRUE(store.PutFile("f", dir.path() + "/f").ok());
 
