@@ -12,7 +12,7 @@ namespace strata {
 namespace {
 
 constexpr size_t kMaxMetadataLog = 100;
-constexpr size_t kMaxCachedFiles = 256;
+constexpr size_t kMaxCachedBytes = 32 << 20;  // manifests and manifest lists
 
 std::string VersionFileName(int64_t version) { return "v" + std::to_string(version) + ".metadata.json"; }
 
@@ -144,7 +144,11 @@ Result<std::string> IcebergTable::ReadImmutable(const std::string& location) con
   STRATA_ASSIGN_OR_RETURN(std::string key, KeyOf(location));
   STRATA_ASSIGN_OR_RETURN(std::string bytes, store_->Get(key));
   std::lock_guard<std::mutex> lock(cache_mu_);
-  if (immutable_cache_.size() >= kMaxCachedFiles) immutable_cache_.clear();
+  if (cached_bytes_ + bytes.size() > kMaxCachedBytes) {
+    immutable_cache_.clear();  // simple and bounded; the read path brings a real cache
+    cached_bytes_ = 0;
+  }
+  cached_bytes_ += bytes.size();
   immutable_cache_[location] = bytes;
   return bytes;
 }
@@ -169,8 +173,7 @@ Result<std::vector<ManifestEntry>> IcebergTable::LiveEntries(const TableState& s
   if (!snapshot) return out;
   STRATA_ASSIGN_OR_RETURN(auto manifests, Manifests(*snapshot));
   for (const ManifestFile& mf : manifests) {
-    STRATA_ASSIGN_OR_RETURN(std::string key, KeyOf(mf.manifest_path));
-    STRATA_ASSIGN_OR_RETURN(std::string bytes, store_->Get(key));
+    STRATA_ASSIGN_OR_RETURN(std::string bytes, ReadImmutable(mf.manifest_path));
     auto entries = ReadManifest(bytes);
     if (!entries.ok()) return entries.status().WithContext(mf.manifest_path);
     for (auto& e : *entries) {

@@ -109,7 +109,8 @@ class IcebergTable {
   std::shared_ptr<ObjectStore> store_;
   std::string base_key_;
   mutable std::mutex cache_mu_;
-  mutable std::map<std::string, std::string> immutable_cache_;  // location -> bytes (manifest lists)
+  mutable std::map<std::string, std::string> immutable_cache_;  // location -> bytes (manifests, lists)
+  mutable size_t cached_bytes_ = 0;
 };
 
 /// Snapshot summary keys Strata writes besides Iceberg's standard ones.

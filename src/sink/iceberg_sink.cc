@@ -1,6 +1,7 @@
 #include "sink/iceberg_sink.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -103,7 +104,14 @@ Result<std::unique_ptr<IcebergSink>> IcebergSink::Open(SinkOptions options) {
   int64_t next_lsn = 1;
   if (const Snapshot* current = state.metadata.CurrentSnapshot()) {
     auto it = current->summary.find(kSummaryMaxLsn);
-    if (it != current->summary.end()) next_lsn = std::stoll(it->second) + 1;
+    if (it != current->summary.end()) {
+      int64_t max_lsn = 0;
+      auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), max_lsn);
+      if (ec != std::errc() || ptr != it->second.data() + it->second.size() || max_lsn < 0)
+        return Status::Corruption("snapshot " + std::to_string(current->snapshot_id) + " of " + base_key +
+                                  " has an invalid " + kSummaryMaxLsn + " '" + it->second + "'");
+      next_lsn = max_lsn + 1;
+    }
   }
   options.parquet.compression = options.compression ? "zstd" : "uncompressed";
   if (options.write_threads == 0) options.write_threads = std::clamp<int>(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
