@@ -10,6 +10,7 @@
 #include "event/schema.h"
 #include "iceberg/event_table.h"
 #include "iceberg/table.h"
+#include "query/object_store_fs.h"
 
 namespace strata {
 namespace {
@@ -107,6 +108,7 @@ struct EventQuery::Impl {
   std::unique_ptr<IcebergTable> table;
   std::unique_ptr<duckdb::DuckDB> db;
   std::unique_ptr<duckdb::Connection> con;
+  BucketRegistry buckets;
   size_t file_count = 0;
 
   Status Run(const std::string& sql) {
@@ -125,11 +127,11 @@ struct EventQuery::Impl {
       if (e.data_file.content != FileContent::kData) continue;
       auto key = bucket->KeyFor(e.data_file.file_path);
       if (!key) return Status::Corruption("data file " + e.data_file.file_path + " is outside the bucket");
+      // Local files are read directly; other buckets through ObjectStoreFileSystem.
       std::string uri = bucket->UriFor(*key);
-      if (uri.rfind("file://", 0) != 0)
-        return Status::NotSupported("SQL over bucket " + bucket->Uri() + " needs the object-store file system (not built yet)");
+      if (uri.rfind("file://", 0) == 0) uri = uri.substr(7);
       if (!list.empty()) list += ", ";
-      list += SqlString(uri.substr(7));
+      list += SqlString(uri);
       ++file_count;
     }
     (void)Run("DROP VIEW IF EXISTS events");
@@ -156,9 +158,11 @@ Result<std::unique_ptr<EventQuery>> EventQuery::Open(std::shared_ptr<ObjectStore
     config.options.autoinstall_known_extensions = false;
     impl->db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
     impl->con = std::make_unique<duckdb::Connection>(*impl->db);
+    RegisterObjectStoreFileSystem(*impl->db->instance, impl->buckets);
   } catch (const std::exception& e) {
     return Status::Internal(std::string("cannot start DuckDB: ") + e.what());
   }
+  impl->buckets.Register(bucket);
   STRATA_RETURN_IF_ERROR(impl->Run("SET TimeZone = 'UTC'"));
   return std::unique_ptr<EventQuery>(new EventQuery(std::move(impl)));
 }
