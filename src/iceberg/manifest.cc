@@ -203,7 +203,30 @@ Result<std::string> WriteManifestList(int64_t snapshot_id, std::optional<int64_t
 }
 
 Result<std::vector<ManifestEntry>> ReadManifest(std::string_view avro_bytes) {
+  return ReadManifest(avro_bytes, nullptr);
+}
+
+Result<std::vector<ManifestEntry>> ReadManifest(std::string_view avro_bytes, ManifestHeader* header) {
   STRATA_ASSIGN_OR_RETURN(auto reader, avro::AvroReader::Open(avro_bytes));
+  if (header) {
+    *header = ManifestHeader{};
+    auto int_key = [&](std::string_view key) -> std::optional<int> {
+      const std::string* v = reader.FindMetadata(key);
+      if (!v) return std::nullopt;
+      try {
+        size_t used = 0;
+        int n = std::stoi(*v, &used);
+        if (used == v->size()) return n;
+      } catch (...) {
+      }
+      return std::nullopt;
+    };
+    header->partition_spec_id = int_key("partition-spec-id");
+    header->schema_id = int_key("schema-id");
+    header->format_version = int_key("format-version").value_or(1);
+    if (const std::string* c = reader.FindMetadata("content"); c && *c == "deletes")
+      header->content = FileContent::kPositionDeletes;
+  }
   std::vector<ManifestEntry> out;
   auto as_long = [](const AvroValue& v) { return v.AsLong(); };
   auto as_bytes = [](const AvroValue& v) { return v.AsBytes(); };

@@ -90,6 +90,19 @@ Result<std::string> WriteManifestList(int64_t snapshot_id, std::optional<int64_t
 /// Reads a manifest written by any engine (v1 or v2).
 Result<std::vector<ManifestEntry>> ReadManifest(std::string_view avro_bytes);
 
+// What a manifest's Avro header says about its entries (keys written by every
+// Iceberg engine; absent keys leave the defaults).
+struct ManifestHeader {
+  std::optional<int> partition_spec_id;  // "partition-spec-id"
+  std::optional<int> schema_id;          // "schema-id"
+  int format_version = 1;                // "format-version" (absent in v1 manifests)
+  FileContent content = FileContent::kData;  // "content": kData, or kPositionDeletes for "deletes" (either kind)
+};
+
+/// Reads a manifest like ReadManifest and also returns its header in `*header`
+/// (needed for v1 snapshots that list manifests without a manifest list).
+Result<std::vector<ManifestEntry>> ReadManifest(std::string_view avro_bytes, ManifestHeader* header);
+
 /// Reads a manifest list written by any engine (v1 or v2).
 Result<std::vector<ManifestFile>> ReadManifestList(std::string_view avro_bytes);
 
