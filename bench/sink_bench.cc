@@ -45,21 +45,7 @@ RawTimes RawCopySeconds(const std::vector<strata::Event>& events, const std::str
   // Plain DuckDB COPY of the same rows: no metrics, no sort, no metadata.
   duckdb::DuckDB db(nullptr);
   duckdb::Connection con(db);
-  std::string create = "CREATE TABLE t (";
-  for (const auto& col : strata::UnifiedEventColumns()) {
-    if (col.field_id > 1) create += ", ";
-    create += "\"" + std::string(col.name) + "\" ";
-    switch (col.type) {
-      case strata::ColumnType::kDouble: create += "DOUBLE"; break;
-      case strata::ColumnType::kBoolean: create += "BOOLEAN"; break;
-      case strata::ColumnType::kTimestampTz: create += "TIMESTAMPTZ"; break;
-      case strata::ColumnType::kLong: create += "BIGINT"; break;
-      case strata::ColumnType::kInt: create += "INTEGER"; break;
-      case strata::ColumnType::kBinary: create += "BLOB"; break;
-      default: create += "VARCHAR";
-    }
-  }
-  con.Query(create + ")");
+  con.Query("CREATE TABLE t (" + strata::UnifiedEventColumnsSql() + ")");
   {
     duckdb::Appender appender(con, "t");
     for (const auto& e : events) {
@@ -125,11 +111,7 @@ int main(int argc, char** argv) {
   gen_options.count = count;
   gen_options.hours = hours;
   gen_options.start_us = 1704067200000000LL;  // 2024-01-01T00:00:00Z
-  strata::EventGenerator gen(gen_options);
-  std::vector<strata::Event> events;
-  events.reserve(static_cast<size_t>(count));
-  strata::Event e;
-  while (gen.Next(&e)) events.push_back(e);
+  std::vector<strata::Event> events = strata::GenerateEvents(gen_options);
 
   const RawTimes raw = RawCopySeconds(events, dir + "/raw.parquet");
   const double raw_s = raw.total_s;

@@ -508,4 +508,13 @@ bool EventGenerator::Next(Event* out) {
   return true;
 }
 
+std::vector<Event> GenerateEvents(const GenerateOptions& options) {
+  EventGenerator gen(options);
+  std::vector<Event> out;
+  out.reserve(static_cast<size_t>(std::max<int64_t>(options.count, 0)));
+  Event e;
+  while (gen.Next(&e)) out.push_back(e);
+  return out;
+}
+
 }  // namespace strata

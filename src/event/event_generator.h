@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "event/event.h"
@@ -61,5 +62,8 @@ class EventGenerator {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+/// All `options.count` events of a generator, in order.
+std::vector<Event> GenerateEvents(const GenerateOptions& options);
 
 }  // namespace strata

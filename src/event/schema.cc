@@ -132,6 +132,29 @@ const ColumnSpec& ColumnById(int field_id) {
 
 const ColumnSpec* FindColumn(std::string_view name) { return Lookup(name); }
 
+std::string_view SqlTypeName(ColumnType type) {
+  switch (type) {
+    case ColumnType::kString:
+    case ColumnType::kJson: return "VARCHAR";
+    case ColumnType::kBinary: return "BLOB";
+    case ColumnType::kDouble: return "DOUBLE";
+    case ColumnType::kBoolean: return "BOOLEAN";
+    case ColumnType::kTimestampTz: return "TIMESTAMPTZ";
+    case ColumnType::kLong: return "BIGINT";
+    case ColumnType::kInt: return "INTEGER";
+  }
+  return "VARCHAR";
+}
+
+std::string UnifiedEventColumnsSql() {
+  std::string sql;
+  for (const ColumnSpec& col : UnifiedEventColumns()) {
+    if (col.field_id > 1) sql += ", ";
+    sql += "\"" + std::string(col.name) + "\" " + std::string(SqlTypeName(col.type));
+  }
+  return sql;
+}
+
 std::string_view IcebergTypeName(ColumnType type) {
   switch (type) {
     case ColumnType::kString:

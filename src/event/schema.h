@@ -6,6 +6,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace strata {
@@ -31,6 +32,10 @@ const ColumnSpec& ColumnById(int field_id);
 const ColumnSpec* FindColumn(std::string_view name);
 // Iceberg primitive type name: "string", "double", "boolean", "timestamptz", "long", "int", "binary".
 std::string_view IcebergTypeName(ColumnType type);
+// SQL (DuckDB) type name: VARCHAR, DOUBLE, BOOLEAN, TIMESTAMPTZ, BIGINT, INTEGER, BLOB.
+std::string_view SqlTypeName(ColumnType type);
+// `"id" VARCHAR, "event_type" VARCHAR, ...`: the column list of a CREATE TABLE.
+std::string UnifiedEventColumnsSql();
 
 // Field ids that Strata code refers to by name.
 namespace field {

@@ -20,6 +20,7 @@
 #include "common/time_util.h"
 #include "duckdb.hpp"
 #include "iceberg/manifest_schemas.h"
+#include "query/decimal_test_util.h"
 #include "query/iceberg_sql.h"
 
 namespace strata {
@@ -109,21 +110,7 @@ std::string DecimalBytes(const std::string& text, int scale) {
   int have = fraction - exponent;  // digits after the point in `digits`
   EXPECT_LE(have, scale) << text;
   for (; have < scale; ++have) digits += '0';
-  std::vector<uint8_t> bytes(16, 0);
-  for (char c : digits) {
-    unsigned carry = static_cast<unsigned>(c - '0');
-    for (size_t i = bytes.size(); i-- > 0;) {
-      unsigned cur = bytes[i] * 10u + carry;
-      bytes[i] = static_cast<uint8_t>(cur & 0xff);
-      carry = cur >> 8;
-    }
-  }
-  if (negative) {
-    for (auto& b : bytes) b = static_cast<uint8_t>(~b);
-    for (size_t i = bytes.size(); i-- > 0;)
-      if (++bytes[i] != 0) break;
-  }
-  return std::string(bytes.begin(), bytes.end());
+  return testutil::UnscaledDecimalBytes((negative ? "-" : "") + digits, 16);
 }
 
 // A JSON-rendered partition value -> the Value ReadManifest would give.

@@ -2,6 +2,7 @@
 // FIELD_IDS inside each test): columns by field id, partition values for
 // columns a file lacks, position and equality deletes, empty plans, and the
 // plan time of a 700-file table.
+#include "query/decimal_test_util.h"
 #include "query/iceberg_sql.h"
 
 #include <gtest/gtest.h>
@@ -97,25 +98,7 @@ ScanPlan Plan(std::vector<SchemaField> fields, std::vector<PartitionSpec> specs 
 }
 
 // Big-endian two's complement of a decimal's unscaled value given as digits.
-std::string DecimalBytes(std::string digits) {
-  bool negative = !digits.empty() && digits[0] == '-';
-  if (negative) digits.erase(0, 1);
-  std::vector<uint8_t> bytes(17, 0);
-  for (char c : digits) {
-    unsigned carry = static_cast<unsigned>(c - '0');
-    for (size_t i = bytes.size(); i-- > 0;) {
-      unsigned cur = bytes[i] * 10u + carry;
-      bytes[i] = static_cast<uint8_t>(cur & 0xff);
-      carry = cur >> 8;
-    }
-  }
-  if (negative) {
-    for (auto& b : bytes) b = static_cast<uint8_t>(~b);
-    for (size_t i = bytes.size(); i-- > 0;)
-      if (++bytes[i] != 0) break;
-  }
-  return std::string(bytes.begin(), bytes.end());
-}
+std::string DecimalBytes(std::string digits) { return testutil::UnscaledDecimalBytes(std::move(digits), 17); }
 
 TEST(IcebergSqlTypesTest, TypeNames) {
   EXPECT_EQ(*DuckDbTypeName("int"), "INTEGER");

@@ -26,10 +26,7 @@ class ObjectStoreFsTest : public ::testing::Test {
     gen_options.count = 20000;
     gen_options.hours = 2;
     gen_options.start_us = 1717200000000000LL;  // 2024-06-01T00:00:00Z
-    EventGenerator gen(gen_options);
-    std::vector<Event> events;
-    Event e;
-    while (gen.Next(&e)) events.push_back(e);
+    std::vector<Event> events = GenerateEvents(gen_options);
     some_id_ = std::string(events[12345].id());
     ASSERT_TRUE((*sink)->Write(std::move(events)).ok());
     ASSERT_TRUE((*sink)->Close().ok());

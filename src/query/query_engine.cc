@@ -25,22 +25,7 @@ std::string SqlString(std::string_view s) {
 }
 
 std::string EmptyTableSql() {
-  std::string sql = "CREATE OR REPLACE TEMP TABLE events (";
-  for (const ColumnSpec& col : UnifiedEventColumns()) {
-    if (col.field_id > 1) sql += ", ";
-    sql += "\"" + std::string(col.name) + "\" ";
-    switch (col.type) {
-      case ColumnType::kString:
-      case ColumnType::kJson: sql += "VARCHAR"; break;
-      case ColumnType::kBinary: sql += "BLOB"; break;
-      case ColumnType::kDouble: sql += "DOUBLE"; break;
-      case ColumnType::kBoolean: sql += "BOOLEAN"; break;
-      case ColumnType::kTimestampTz: sql += "TIMESTAMPTZ"; break;
-      case ColumnType::kLong: sql += "BIGINT"; break;
-      case ColumnType::kInt: sql += "INTEGER"; break;
-    }
-  }
-  return sql + ")";
+  return "CREATE OR REPLACE TEMP TABLE events (" + UnifiedEventColumnsSql() + ")";
 }
 
 Cell ToCell(const duckdb::Value& v) {

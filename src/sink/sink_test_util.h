@@ -63,11 +63,7 @@ inline std::vector<Event> GenerateEvents(int64_t count, double hours, int64_t st
   o.namespaces = 1;
   o.ns_prefix = ns.substr(0, ns.size() - 1);  // namespaces=1 yields prefix + "1"
   EXPECT_EQ(ns.back(), '1');
-  EventGenerator gen(o);
-  std::vector<Event> out;
-  Event e;
-  while (gen.Next(&e)) out.push_back(e);
-  return out;
+  return GenerateEvents(o);
 }
 
 // 2024-02-29 22:00 UTC: the events below cross an hour, a day and a month boundary.
