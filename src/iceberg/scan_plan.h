@@ -16,6 +16,7 @@
 
 #include "common/result.h"
 #include "iceberg/manifest.h"
+#include "iceberg/metadata_cache.h"
 #include "iceberg/table_metadata.h"
 #include "store/object_store.h"
 
@@ -52,6 +53,8 @@ struct LocationMap {
 struct ScanSource {
   std::shared_ptr<ObjectStore> store;
   LocationMap locations;
+  /// Parsed manifest lists and manifests kept between scans; none when null.
+  std::shared_ptr<MetadataCache> cache;
 
   /// The store key of a location as written in metadata: the mapped location
   /// must lie inside `store` (a `file://` URI of a local bucket, or a plain
@@ -104,6 +107,18 @@ struct FileScanTask {
   std::vector<DeleteFileRef> equality_deletes;
 };
 
+// What planning read and skipped, for `strata explain` and benchmarks.
+struct ScanStats {
+  int64_t manifests = 0;                 // data manifests of the snapshot
+  int64_t manifests_pruned = 0;          // skipped by their partition summaries (not read)
+  int64_t delete_manifests = 0;          // always read
+  int64_t manifests_from_cache = 0;      // manifest lists and manifests served by the MetadataCache
+  int64_t data_files = 0;                // live data files in the manifests read
+  int64_t files_pruned_by_partition = 0;
+  int64_t files_pruned_by_bounds = 0;    // column lower/upper bounds, null counts
+  int64_t records = 0;                   // records of the data files kept
+};
+
 // The plan of one scan: the snapshot, its read schema and partition specs,
 // the data files to read and the delete files that apply to each.
 struct ScanPlan {
@@ -121,6 +136,7 @@ struct ScanPlan {
   // Every live delete file of the snapshot, in manifest order, whether or not
   // it applies to a task (for statistics and checks).
   std::vector<DeleteFileRef> delete_files;
+  ScanStats stats;
 };
 
 }  // namespace strata

@@ -256,68 +256,136 @@ bool DeleteApplies(const DeleteFileRef& del, const FileScanTask& task, const std
 
 // ---- planning ----
 
-Result<ScanPlan> PlanScan(const ScanSource& source, const TableMetadata& md, SnapshotSelector selector) {
-  if (!source.store) return Status::InvalidArgument("PlanScan: the scan source has no store");
-  STRATA_ASSIGN_OR_RETURN(const Snapshot* snapshot, SelectSnapshot(md, selector));
-  ScanPlan plan;
-  for (const PartitionSpec& spec : md.partition_specs) plan.specs[spec.spec_id] = spec;
-  if (!snapshot) {
-    const IcebergSchema* schema = md.CurrentSchema();
-    if (!schema) return Status::Corruption("table metadata has no current schema");
-    plan.schema = *schema;
-    return plan;
-  }
-  const int64_t snapshot_id = snapshot->snapshot_id;
-  plan.snapshot_id = snapshot_id;
-  // As Java does: the current table and branches read with the current
-  // schema; time travel (id, as-of, tag) reads with the snapshot's schema.
+namespace {
+
+// The schema a scan of `snapshot` (picked by `selector`) reads with: as Java
+// does, the current table and branches read with the current schema; time
+// travel (id, as-of, tag) reads with the snapshot's schema.
+Result<IcebergSchema> SchemaFor(const TableMetadata& md, const SnapshotSelector& selector, const Snapshot* snapshot) {
   bool time_travel = selector.kind == SnapshotSelector::Kind::kSnapshotId ||
                      selector.kind == SnapshotSelector::Kind::kAsOfTimestamp;
   if (selector.kind == SnapshotSelector::Kind::kRef) {
     auto ref = md.refs.find(selector.ref);
     time_travel = ref != md.refs.end() && ref->second.type == "tag";
   }
-  const bool own_schema = time_travel && snapshot->schema_id.has_value();
+  const bool own_schema = snapshot && time_travel && snapshot->schema_id.has_value();
   const IcebergSchema* schema = own_schema ? md.FindSchema(*snapshot->schema_id) : md.CurrentSchema();
   if (!schema) {
-    return Status::Corruption(SnapshotText(snapshot_id) + " names schema-id " +
+    if (!snapshot) return Status::Corruption("table metadata has no current schema");
+    return Status::Corruption(SnapshotText(snapshot->snapshot_id) + " names schema-id " +
                               std::to_string(own_schema ? *snapshot->schema_id : md.current_schema_id) +
                               ", which the table metadata does not hold");
   }
-  plan.schema = *schema;
+  return *schema;
+}
+
+// The cache key of a metadata location: where it is read from (after the
+// location map), so two tables mapped onto one bucket never share entries.
+std::string CacheKey(const ScanSource& source, const std::string& location) {
+  auto key = source.KeyFor(location);
+  return key.ok() ? source.store->UriFor(*key) : location;
+}
+
+// The manifest list of a snapshot, from the cache or storage.
+Result<std::shared_ptr<const std::vector<ManifestFile>>> LoadManifestList(const ScanSource& source,
+                                                                          const Snapshot& snapshot, ScanStats* stats) {
+  const std::string cache_key = CacheKey(source, snapshot.manifest_list);
+  if (source.cache) {
+    if (auto hit = source.cache->FindManifestList(cache_key)) {
+      ++stats->manifests_from_cache;
+      return hit;
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(std::string bytes, ReadSnapshotFile(source, snapshot.manifest_list, "manifest list",
+                                                              snapshot.snapshot_id));
+  auto list = ReadManifestList(bytes);
+  if (!list.ok()) {
+    return Status::Corruption(SnapshotText(snapshot.snapshot_id) + ": manifest list " + snapshot.manifest_list + ": " +
+                              list.status().message());
+  }
+  auto shared = std::make_shared<const std::vector<ManifestFile>>(std::move(*list));
+  if (source.cache) source.cache->PutManifestList(cache_key, shared, bytes.size());
+  return shared;
+}
+
+// One manifest, from the cache or storage.
+Result<std::shared_ptr<const ParsedManifest>> LoadManifest(const ScanSource& source, const std::string& location,
+                                                           int64_t snapshot_id, ScanStats* stats) {
+  const std::string cache_key = CacheKey(source, location);
+  if (source.cache) {
+    if (auto hit = source.cache->FindManifest(cache_key)) {
+      ++stats->manifests_from_cache;
+      return hit;
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(std::string bytes, ReadSnapshotFile(source, location, "manifest", snapshot_id));
+  auto parsed = std::make_shared<ParsedManifest>();
+  auto entries = ReadManifest(bytes, &parsed->header);
+  if (!entries.ok()) {
+    return Status::Corruption(SnapshotText(snapshot_id) + ": manifest " + location + ": " +
+                              entries.status().message());
+  }
+  parsed->entries = std::move(*entries);
+  if (source.cache) source.cache->PutManifest(cache_key, parsed, bytes.size());
+  return std::shared_ptr<const ParsedManifest>(std::move(parsed));
+}
+
+}  // namespace
+
+Result<IcebergSchema> ScanSchema(const TableMetadata& md, const SnapshotSelector& selector) {
+  STRATA_ASSIGN_OR_RETURN(const Snapshot* snapshot, SelectSnapshot(md, selector));
+  return SchemaFor(md, selector, snapshot);
+}
+
+Result<ScanPlan> PlanScan(const ScanSource& source, const TableMetadata& md, SnapshotSelector selector,
+                          const ScanFilter& filter) {
+  if (!source.store) return Status::InvalidArgument("PlanScan: the scan source has no store");
+  STRATA_ASSIGN_OR_RETURN(const Snapshot* snapshot, SelectSnapshot(md, selector));
+  ScanPlan plan;
+  for (const PartitionSpec& spec : md.partition_specs) plan.specs[spec.spec_id] = spec;
+  STRATA_ASSIGN_OR_RETURN(plan.schema, SchemaFor(md, selector, snapshot));
+  if (!snapshot) return plan;
+  const int64_t snapshot_id = snapshot->snapshot_id;
+  plan.snapshot_id = snapshot_id;
   const bool v1 = md.format_version == 1;
+  const FilterEvaluator evaluator(filter, plan.schema, plan.specs, md.properties);
+  ScanStats& stats = plan.stats;
 
   // The manifests: from the manifest list, or embedded in a v1 snapshot.
-  std::vector<ManifestFile> manifests;
+  std::shared_ptr<const std::vector<ManifestFile>> manifests;
   bool embedded = false;
   if (!snapshot->manifest_list.empty()) {
-    STRATA_ASSIGN_OR_RETURN(std::string bytes,
-                            ReadSnapshotFile(source, snapshot->manifest_list, "manifest list", snapshot_id));
-    auto list = ReadManifestList(bytes);
-    if (!list.ok()) {
-      return Status::Corruption(SnapshotText(snapshot_id) + ": manifest list " + snapshot->manifest_list + ": " +
-                                list.status().message());
-    }
-    manifests = std::move(*list);
+    STRATA_ASSIGN_OR_RETURN(manifests, LoadManifestList(source, *snapshot, &stats));
   } else {
     embedded = true;
+    auto listed = std::make_shared<std::vector<ManifestFile>>();
     for (const std::string& path : snapshot->v1_manifests) {
       ManifestFile m;
       m.manifest_path = path;
-      manifests.push_back(std::move(m));
+      listed->push_back(std::move(m));
     }
+    manifests = std::move(listed);
   }
 
   std::vector<FileScanTask> tasks;
   std::vector<DeleteFileRef> deletes;
-  for (const ManifestFile& m : manifests) {
-    STRATA_ASSIGN_OR_RETURN(std::string bytes, ReadSnapshotFile(source, m.manifest_path, "manifest", snapshot_id));
-    ManifestHeader header;
-    auto entries = ReadManifest(bytes, &header);
-    if (!entries.ok()) {
-      return Status::Corruption(SnapshotText(snapshot_id) + ": manifest " + m.manifest_path + ": " +
-                                entries.status().message());
+  for (const ManifestFile& m : *manifests) {
+    // A data manifest that the partition summaries rule out is not read. (An
+    // embedded v1 manifest has no summaries; it is read.)
+    if (!embedded) {
+      if (m.content == FileContent::kData) {
+        ++stats.manifests;
+        if (!evaluator.ManifestMightMatch(m)) {
+          ++stats.manifests_pruned;
+          continue;
+        }
+      } else {
+        ++stats.delete_manifests;
+      }
     }
+    STRATA_ASSIGN_OR_RETURN(auto parsed, LoadManifest(source, m.manifest_path, snapshot_id, &stats));
+    const ManifestHeader& header = parsed->header;
+    if (embedded) ++(header.content == FileContent::kData ? stats.manifests : stats.delete_manifests);
     const int spec_id = embedded ? header.partition_spec_id.value_or(md.default_spec_id) : m.partition_spec_id;
     const FileContent manifest_content = embedded ? header.content : m.content;
     auto spec = plan.specs.find(spec_id);
@@ -326,9 +394,9 @@ Result<ScanPlan> PlanScan(const ScanSource& source, const TableMetadata& md, Sna
                                 " uses partition spec " + std::to_string(spec_id) +
                                 ", which the table metadata does not define");
     }
-    for (ManifestEntry& e : *entries) {
+    for (const ManifestEntry& e : parsed->entries) {
       if (e.status == EntryStatus::kDeleted) continue;
-      DataFile& f = e.data_file;
+      const DataFile& f = e.data_file;
       const bool is_data = f.content == FileContent::kData;
       if (is_data != (manifest_content == FileContent::kData)) {
         return Status::Corruption(SnapshotText(snapshot_id) + ": manifest " + m.manifest_path + " holds " +
@@ -350,15 +418,22 @@ Result<ScanPlan> PlanScan(const ScanSource& source, const TableMetadata& md, Sna
       if (!key.ok()) return key.status().WithContext(SnapshotText(snapshot_id) + ": manifest " + m.manifest_path);
       const int64_t seq = v1 ? 0 : e.sequence_number.value_or(m.sequence_number);
       if (is_data) {
+        ++stats.data_files;
+        switch (evaluator.FileMightMatch(f, spec_id)) {
+          case PruneReason::kPartition: ++stats.files_pruned_by_partition; continue;
+          case PruneReason::kColumnBounds: ++stats.files_pruned_by_bounds; continue;
+          case PruneReason::kKept: break;
+        }
+        stats.records += f.record_count;
         FileScanTask task;
         task.read_location = source.locations.Apply(f.file_path);
-        task.file = std::move(f);
+        task.file = f;
         task.sequence_number = seq;
         task.spec_id = spec_id;
         tasks.push_back(std::move(task));
       } else {
         plan.delete_read_locations[f.file_path] = source.locations.Apply(f.file_path);
-        deletes.push_back(DeleteFileRef{std::move(f), seq, spec_id});
+        deletes.push_back(DeleteFileRef{f, seq, spec_id});
       }
     }
   }

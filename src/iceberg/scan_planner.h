@@ -14,13 +14,18 @@
 //     delete file's spec is unpartitioned (then it applies to every data file).
 //     A position delete whose file_path bounds name a single data file is
 //     attached to that file only.
-// Nothing is cached: every call reads the manifest list and manifests.
+// With a filter, manifests whose partition summaries rule it out are not
+// read, and data files ruled out by their partition tuple or column bounds
+// are left out of the plan (iceberg/scan_filter.h); ScanPlan::stats counts
+// both. Delete files are never pruned. ScanSource::cache, when set, keeps the
+// parsed manifest lists and manifests between calls.
 // Thread-safety: pure functions of their arguments and the store's contents.
 #pragma once
 
 #include <map>
 
 #include "common/result.h"
+#include "iceberg/scan_filter.h"
 #include "iceberg/scan_plan.h"
 #include "iceberg/table_metadata.h"
 
@@ -41,7 +46,13 @@ Result<const Snapshot*> SelectSnapshot(const TableMetadata& metadata, const Snap
 /// current snapshot and branches, the snapshot's schema-id for time travel (by
 /// id, as-of, tag; the current schema when the snapshot has none). A table
 /// without snapshots gives an empty plan (snapshot_id 0) with the current schema.
-Result<ScanPlan> PlanScan(const ScanSource& source, const TableMetadata& metadata, SnapshotSelector selector);
+/// `filter` refers to columns by field id (stable across schema versions).
+Result<ScanPlan> PlanScan(const ScanSource& source, const TableMetadata& metadata, SnapshotSelector selector,
+                          const ScanFilter& filter = ScanFilter::True());
+
+/// The schema a scan of the snapshot `selector` picks reads with (see PlanScan),
+/// without reading anything: the columns of the `events` view before planning.
+Result<IcebergSchema> ScanSchema(const TableMetadata& metadata, const SnapshotSelector& selector);
 
 /// True when the delete file `del` applies to the data file of `task` under the
 /// sequence-number and partition rules of the file comment; `specs` resolves

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <future>
 #include <tuple>
 #include <vector>
 
@@ -13,6 +14,8 @@ namespace {
 
 constexpr std::string_view kSuffixes[] = {".metadata.json.gz", ".gz.metadata.json", ".metadata.json"};
 constexpr int kMaxVersionDigits = 18;  // fits in int64_t
+// The names a metadata stem may take, in the order they are tried.
+constexpr std::string_view kProbeSuffixes[] = {".metadata.json", ".gz.metadata.json", ".metadata.json.gz"};
 
 // The name without its metadata suffix, or nullopt when it has none.
 std::optional<std::string_view> MetadataStem(std::string_view name) {
@@ -61,8 +64,7 @@ class Locator {
 
   // The first existing file among the names a stem may take.
   Result<std::optional<std::string>> FindStem(std::string_view stem) const {
-    for (std::string_view suffix : {std::string_view(".metadata.json"), std::string_view(".gz.metadata.json"),
-                                    std::string_view(".metadata.json.gz")}) {
+    for (std::string_view suffix : kProbeSuffixes) {
       std::string key = prefix_ + std::string(stem) + std::string(suffix);
       STRATA_ASSIGN_OR_RETURN(bool exists, Exists(key));
       if (exists) return std::optional<std::string>(std::move(key));
@@ -70,12 +72,34 @@ class Locator {
     return std::optional<std::string>();
   }
 
-  Result<std::optional<std::string>> FindVersion(int64_t version) const {
-    return FindStem("v" + std::to_string(version));
+  // Reads `vN` under the first name that exists: {key, bytes}, or nullopt.
+  Result<std::optional<std::pair<std::string, std::string>>> GetVersion(int64_t version) const {
+    for (std::string_view suffix : kProbeSuffixes) {
+      std::string key = prefix_ + "v" + std::to_string(version) + std::string(suffix);
+      auto bytes = store_.Get(key);
+      if (bytes.ok()) return std::optional<std::pair<std::string, std::string>>({std::move(key), std::move(*bytes)});
+      if (!bytes.status().IsNotFound()) return bytes.status().WithContext(store_.UriFor(key));
+    }
+    return std::optional<std::pair<std::string, std::string>>();
   }
 
-  // The file named by version-hint.text, or nullopt when there is no usable hint.
-  Result<std::optional<LocatedTable>> FromHint() const {
+  // Follows numbered versions forward from `version` (whose file is
+  // `{prefix}v{version}{suffix}`) while the next one exists. Returns the
+  // newest version; `*key` is its file.
+  Result<int64_t> ProbeForward(int64_t version, std::string_view suffix, std::string* key) const {
+    while (true) {
+      std::string next = prefix_ + "v" + std::to_string(version + 1) + std::string(suffix);
+      STRATA_ASSIGN_OR_RETURN(bool exists, Exists(next));
+      if (!exists) return version;
+      *key = std::move(next);
+      ++version;
+    }
+  }
+
+  // The file named by version-hint.text, or nullopt when there is no usable
+  // hint. A numeric hint N costs three requests in two round trips: the hint,
+  // then vN.metadata.json read together with a Head of v{N+1}.
+  Result<std::optional<LocatedTable>> FromHint(std::string* bytes_read) const {
     auto text = store_.Get(prefix_ + "version-hint.text");
     if (!text.ok()) {
       if (text.status().IsNotFound()) return std::optional<LocatedTable>();
@@ -83,18 +107,31 @@ class Locator {
     }
     std::string_view hint = Trim(*text);
     LocatedTable out;
+    out.hint_text = std::string(hint);
     if (auto n = ParseDigits(hint)) {
-      STRATA_ASSIGN_OR_RETURN(auto key, FindVersion(*n));
-      if (!key) return std::optional<LocatedTable>();  // stale or wrong: fall back to listing
+      // Most tables use `vN.metadata.json`: probe its successor while reading it.
+      auto next = std::async(std::launch::async, [&] {
+        return Exists(prefix_ + "v" + std::to_string(*n + 1) + ".metadata.json");
+      });
+      auto current = GetVersion(*n);
+      auto next_exists = next.get();
+      STRATA_RETURN_IF_ERROR(current.status());
+      if (!*current) return std::optional<LocatedTable>();  // stale or wrong: fall back to listing
+      std::string key = std::move((*current)->first);
+      const std::string_view name = BaseName(key);
+      const std::string suffix(name.substr(name.find('.')));
       int64_t version = *n;
-      // The hint may lag behind later commits: probe forward.
-      while (true) {
-        STRATA_ASSIGN_OR_RETURN(auto next, FindVersion(version + 1));
-        if (!next) break;
-        key = std::move(next);
-        ++version;
+      if (suffix == ".metadata.json") {
+        STRATA_RETURN_IF_ERROR(next_exists.status());
+        if (*next_exists) {
+          key = prefix_ + "v" + std::to_string(version + 1) + suffix;
+          STRATA_ASSIGN_OR_RETURN(version, ProbeForward(version + 1, suffix, &key));
+        }
+      } else {
+        STRATA_ASSIGN_OR_RETURN(version, ProbeForward(version, suffix, &key));
       }
-      out.metadata_key = std::move(*key);
+      if (version == *n) *bytes_read = std::move((*current)->second);
+      out.metadata_key = std::move(key);
       out.discovery = MetadataDiscovery::kVersionHint;
       return std::optional<LocatedTable>(std::move(out));
     }
@@ -202,14 +239,7 @@ Result<std::string> GunzipBytes(std::string_view bytes) {
   return out;
 }
 
-Result<TableMetadata> ReadTableMetadataFile(ObjectStore& store, const std::string& key, bool* gzip) {
-  const std::string uri = store.UriFor(key);
-  auto bytes = store.Get(key);
-  if (!bytes.ok()) {
-    if (bytes.status().IsNotFound()) return Status::NotFound(uri + ": metadata file not found");
-    return bytes.status().WithContext(uri);
-  }
-  std::string text = std::move(*bytes);
+Result<TableMetadata> ParseTableMetadataBytes(std::string text, const std::string& uri, bool* gzip) {
   const bool compressed = text.size() >= 2 && static_cast<unsigned char>(text[0]) == 0x1f &&
                           static_cast<unsigned char>(text[1]) == 0x8b;
   if (gzip) *gzip = compressed;
@@ -223,35 +253,113 @@ Result<TableMetadata> ReadTableMetadataFile(ObjectStore& store, const std::strin
   return md;
 }
 
+Result<TableMetadata> ReadTableMetadataFile(ObjectStore& store, const std::string& key, bool* gzip) {
+  const std::string uri = store.UriFor(key);
+  auto bytes = store.Get(key);
+  if (!bytes.ok()) {
+    if (bytes.status().IsNotFound()) return Status::NotFound(uri + ": metadata file not found");
+    return bytes.status().WithContext(uri);
+  }
+  return ParseTableMetadataBytes(std::move(*bytes), uri, gzip);
+}
+
+namespace {
+
+std::string NormalizedRoot(std::string_view table_key) {
+  std::string root(table_key);
+  while (!root.empty() && root.back() == '/') root.pop_back();
+  return root;
+}
+
+// Fills `located` (whose metadata_key is set) with the parsed metadata;
+// `bytes` are the file's contents when already read.
+Status FinishLocated(ObjectStore& store, const std::string& root, std::optional<std::string> bytes,
+                     LocatedTable* located) {
+  located->table_key = root;
+  located->version = MetadataFileVersion(BaseName(located->metadata_key));
+  auto md = bytes ? ParseTableMetadataBytes(std::move(*bytes), store.UriFor(located->metadata_key), &located->gzip)
+                  : ReadTableMetadataFile(store, located->metadata_key, &located->gzip);
+  if (!md.ok()) {
+    return Status(md.status().code(), "table " + store.UriFor(root.empty() ? "metadata" : root) + ": " +
+                                          md.status().message());
+  }
+  located->metadata = std::move(*md);
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<LocatedTable> LocateTable(const std::shared_ptr<ObjectStore>& store, std::string_view table_key,
                                  const LocateOptions& options) {
   if (!store) return Status::InvalidArgument("LocateTable: no store");
-  std::string root(table_key);
-  while (!root.empty() && root.back() == '/') root.pop_back();
+  const std::string root = NormalizedRoot(table_key);
   if (!root.empty()) STRATA_RETURN_IF_ERROR(ValidateKey(root));
   Locator locator(store, root);
 
   LocatedTable located;
+  std::string bytes;
   if (!options.metadata_file.empty()) {
     STRATA_ASSIGN_OR_RETURN(located.metadata_key, locator.ExplicitKey(options.metadata_file));
     located.discovery = MetadataDiscovery::kExplicit;
   } else {
-    STRATA_ASSIGN_OR_RETURN(auto hinted, locator.FromHint());
+    STRATA_ASSIGN_OR_RETURN(auto hinted, locator.FromHint(&bytes));
     if (hinted) {
       located = std::move(*hinted);
     } else {
       STRATA_ASSIGN_OR_RETURN(located, locator.FromListing());
     }
   }
-  located.table_key = root;
-  located.version = MetadataFileVersion(BaseName(located.metadata_key));
-  auto md = ReadTableMetadataFile(*store, located.metadata_key, &located.gzip);
-  if (!md.ok()) {
-    return Status(md.status().code(), "table " + store->UriFor(root.empty() ? "metadata" : root) + ": " +
-                                          md.status().message());
-  }
-  located.metadata = std::move(*md);
+  STRATA_RETURN_IF_ERROR(
+      FinishLocated(*store, root, bytes.empty() ? std::nullopt : std::optional<std::string>(std::move(bytes)), &located));
   return located;
+}
+
+Result<std::vector<std::string>> ListTableRoots(ObjectStore& store, std::string_view prefix) {
+  STRATA_ASSIGN_OR_RETURN(auto objects, store.ListAll(prefix));
+  std::vector<std::string> roots;
+  constexpr std::string_view kMetadataDir = "/metadata/";
+  for (const ObjectInfo& obj : objects) {
+    // "{root}/metadata/{name}", or "metadata/{name}" for a table at the bucket's root.
+    size_t at = obj.key.rfind(kMetadataDir);
+    size_t name_at = at + kMetadataDir.size();
+    if (at == std::string::npos) {
+      if (!obj.key.starts_with(kMetadataDir.substr(1))) continue;
+      at = 0;
+      name_at = kMetadataDir.size() - 1;
+    }
+    const std::string_view name = std::string_view(obj.key).substr(name_at);
+    if (name.find('/') != std::string_view::npos || (name != "version-hint.text" && !MetadataStem(name))) continue;
+    std::string root = obj.key.substr(0, at);
+    if (roots.empty() || roots.back() != root) roots.push_back(std::move(root));
+  }
+  std::sort(roots.begin(), roots.end());
+  roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
+  return roots;
+}
+
+Result<std::optional<LocatedTable>> RecheckTable(const std::shared_ptr<ObjectStore>& store,
+                                                 const LocatedTable& previous) {
+  if (!store) return Status::InvalidArgument("RecheckTable: no store");
+  if (previous.discovery == MetadataDiscovery::kExplicit) return std::optional<LocatedTable>();
+  Locator locator(store, previous.table_key);
+  const std::string_view name = BaseName(previous.metadata_key);
+  // Numbered `vN` files: one Head of the next version answers "still current".
+  if (previous.version && name.starts_with('v') && name.find('.') != std::string_view::npos) {
+    const std::string suffix(name.substr(name.find('.')));
+    std::string key = previous.metadata_key;
+    STRATA_ASSIGN_OR_RETURN(int64_t version, locator.ProbeForward(*previous.version, suffix, &key));
+    if (version == *previous.version) return std::optional<LocatedTable>();
+    LocatedTable located;
+    located.metadata_key = std::move(key);
+    located.discovery = previous.discovery;
+    located.hint_text = previous.hint_text;
+    STRATA_RETURN_IF_ERROR(FinishLocated(*store, previous.table_key, std::nullopt, &located));
+    return std::optional<LocatedTable>(std::move(located));
+  }
+  // Other names (stem hints, NNNNN-<uuid> listings): locate again; unchanged when it names the same file.
+  STRATA_ASSIGN_OR_RETURN(LocatedTable again, LocateTable(store, previous.table_key));
+  if (again.metadata_key == previous.metadata_key) return std::optional<LocatedTable>();
+  return std::optional<LocatedTable>(std::move(again));
 }
 
 }  // namespace strata

@@ -6,7 +6,9 @@
 //   1. an explicit metadata file (LocateOptions::metadata_file) wins outright;
 //   2. `version-hint.text` holding a number N names `vN.metadata.json` (or
 //      `vN.gz.metadata.json` / `vN.metadata.json.gz`); a stale hint is
-//      followed forward (vN+1, vN+2, ... while they exist);
+//      followed forward (vN+1, vN+2, ... while they exist). This costs three
+//      requests in two round trips: the hint, then vN read while v{N+1} is
+//      probed with a Head;
 //   3. a hint holding a file stem (`00001-43fda1f4-...`) names
 //      `{stem}.metadata.json` (or its gzip forms); a hint holding a whole file
 //      name (`v3.metadata.json`) names that file;
@@ -24,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "iceberg/table_metadata.h"
@@ -58,6 +61,7 @@ struct LocatedTable {
   MetadataDiscovery discovery = MetadataDiscovery::kListing;
   std::optional<int64_t> version;      // N of vN.* / NNNNN-*.metadata.json, when the name has one
   bool gzip = false;                   // the file was gzip-compressed
+  std::string hint_text;               // version-hint.text as read (trimmed), "" when none was used
 };
 
 /// Finds and parses the current metadata of the table rooted at `table_key`
@@ -68,9 +72,25 @@ struct LocatedTable {
 Result<LocatedTable> LocateTable(const std::shared_ptr<ObjectStore>& store, std::string_view table_key,
                                  const LocateOptions& options = {});
 
+/// Re-checks a table located earlier with as few requests as possible:
+/// numbered `vN` files cost one Head of v{N+1} (more only while newer
+/// versions exist); an explicit metadata file costs nothing; other names
+/// locate the table again. Returns nullopt when `previous` is still current,
+/// else the table as it is now.
+Result<std::optional<LocatedTable>> RecheckTable(const std::shared_ptr<ObjectStore>& store,
+                                                 const LocatedTable& previous);
+
+/// Roots of the Iceberg tables under `prefix` (keys `{root}/metadata/` that
+/// hold a version-hint.text or a *.metadata.json[.gz]), sorted. Lists the
+/// whole prefix: use it for discovery, not per query.
+Result<std::vector<std::string>> ListTableRoots(ObjectStore& store, std::string_view prefix);
+
 /// Reads one metadata file (gzip detected by magic bytes) and parses it.
 /// Errors name the file.
 Result<TableMetadata> ReadTableMetadataFile(ObjectStore& store, const std::string& key, bool* gzip = nullptr);
+
+/// Parses metadata bytes (gzip detected by magic bytes); errors are prefixed with `uri`.
+Result<TableMetadata> ParseTableMetadataBytes(std::string bytes, const std::string& uri, bool* gzip = nullptr);
 
 /// Inflates gzip (or zlib) bytes. Corruption when they do not inflate.
 Result<std::string> GunzipBytes(std::string_view bytes);

@@ -13,23 +13,10 @@
 #include <vector>
 
 #include "common/result.h"
+#include "query/query_result.h"
 #include "store/object_store.h"
 
 namespace strata {
-
-// One cell: NULL, boolean, integer, floating point, or text (timestamps as ISO 8601 UTC).
-using Cell = std::variant<std::monostate, bool, int64_t, double, std::string>;
-
-struct QueryResult {
-  std::vector<std::string> column_names;
-  std::vector<std::string> column_types;  // DuckDB type names, e.g. "BIGINT", "TIMESTAMP WITH TIME ZONE"
-  std::vector<std::vector<Cell>> rows;
-};
-
-/// Renders a cell as text ("" for NULL, shortest round-trip form for doubles).
-std::string CellToString(const Cell& cell);
-/// Renders a cell as a JSON value.
-std::string CellToJson(const Cell& cell);
 
 class EventQuery {
  public:

@@ -1,0 +1,135 @@
+// IcebergReader: the read side of Strata's contract (DESIGN.md section 2) —
+// SQL over any Iceberg table as the view `events` (QueryIceberg), point
+// lookups (FindFile / GetRecord) and `explain` — for tables written by
+// Strata or by any other engine, with time travel.
+//
+// Every read goes through one planner: locate the current metadata (the
+// pointer re-checked per TableCacheOptions::metadata_staleness_ms), select
+// the snapshot, prune manifests and files with the predicate the query's
+// WHERE clauses push into `events` (SqlEngine::PushedFilter), apply v2
+// deletes, and hand DuckDB only the surviving files. Parsed manifests are
+// cached (immutable); see iceberg/table_cache.h.
+//
+// Point lookups: when the snapshot carries Strata's id index
+// (iceberg/id_index.h), the candidate file comes from one index page;
+// otherwise files are pruned by their `id` bounds. The candidate is then
+// read to confirm the id (an index false positive just costs that read).
+//
+// Thread-safety: one reader may serve many threads (each call has its own
+// DuckDB connection; caches are thread-safe).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "iceberg/scan_plan.h"
+#include "iceberg/table_cache.h"
+#include "query/query_result.h"
+#include "query/sql_engine.h"
+#include "sink/iceberg_sink.h"
+#include "store/counting_store.h"
+
+namespace strata {
+
+// Which table a call reads: a table root in the bucket ("cdc/tenant-1"),
+// optionally with an explicit metadata file (then the pointer is not used).
+struct TableRef {
+  std::string root;
+  std::string metadata_file;
+
+  /// The table of namespace `ns` under `base_path` ("cdc/" + "tenant-1").
+  static Result<TableRef> Namespace(std::string_view base_path, std::string_view ns);
+};
+
+struct ReaderOptions {
+  /// Rewrites of foreign location prefixes (`--path-map`), see LocationMap.
+  LocationMap locations;
+  /// Metadata pointer staleness and the parsed-manifest cache.
+  TableCacheOptions cache;
+  /// Prune manifests and files with the query's predicates (default). Off:
+  /// every live file is scanned (for comparisons in benchmarks).
+  bool prune = true;
+
+  Status Validate() const;
+};
+
+// Per call: which snapshot, the query parameters and limits.
+struct ReadOptions {
+  SnapshotSelector snapshot;
+  std::vector<Cell> params;  // $1, $2, ... / ?
+  SqlLimits limits;
+};
+
+// What one read planned and cost.
+struct ReadReport {
+  std::string table;            // the table's location
+  int64_t snapshot_id = 0;      // 0: the table has no snapshot
+  std::string filter;           // the pushed predicate, readable ("TRUE" when none)
+  ScanStats stats;              // manifests and files considered / pruned
+  size_t files_scanned = 0;     // data files handed to DuckDB
+  bool used_id_index = false;   // lookups: the candidates came from the id index
+  CountingStore::Counts requests;  // object-store requests made by this call
+  bool truncated = false;       // the row limit cut the result
+};
+
+// A lookup: the table is `table` when set, else `{partition.type}/{partition.ns}`
+// when a partition is given, else every table of the bucket is searched.
+struct LookupRequest {
+  struct Partition {
+    std::string ns;
+    std::string type = "cdc";
+  };
+  std::string table;
+  std::optional<Partition> partition;
+  std::string id;
+  std::optional<int64_t> snapshot_id;  // time travel; default: the current snapshot
+};
+
+// The event a lookup found, the file holding it and where it came from.
+struct Record {
+  std::string table_root;
+  int64_t snapshot_id = 0;
+  DataFileEntry file;
+  QueryResult row;  // exactly one row, the table's columns
+};
+
+class IcebergReader {
+ public:
+  /// A reader of the tables in `bucket`. InvalidArgument for bad options.
+  static Result<std::unique_ptr<IcebergReader>> Open(std::shared_ptr<ObjectStore> bucket, ReaderOptions options = {});
+  ~IcebergReader();
+
+  /// Runs `sql` over `table`, exposed as the view `events` (QueryIceberg).
+  /// NotFound when the table or snapshot does not exist; InvalidArgument for
+  /// bad SQL; Corruption naming the file when metadata or data is broken.
+  Result<QueryResult> Query(const TableRef& table, std::string_view sql, const ReadOptions& options = {},
+                            ReadReport* report = nullptr);
+
+  /// Plans `sql` as Query would, without running it.
+  Result<ReadReport> Explain(const TableRef& table, std::string_view sql, const ReadOptions& options = {});
+
+  /// The data file holding event `id`, or nullopt when no table has it.
+  Result<std::optional<DataFileEntry>> FindFile(const LookupRequest& request, ReadReport* report = nullptr);
+
+  /// The event with `id`, or nullopt when no table has it.
+  Result<std::optional<Record>> GetRecord(const LookupRequest& request, ReadReport* report = nullptr);
+
+  /// Roots of every Iceberg table under `prefix` of the bucket, sorted.
+  Result<std::vector<std::string>> ListTables(std::string_view prefix = "");
+
+  /// The bucket as the reader reads it (counting requests).
+  const std::shared_ptr<CountingStore>& store() const;
+  TableCache& cache();
+
+ private:
+  struct Impl;
+  explicit IcebergReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strata

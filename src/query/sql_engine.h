@@ -1,0 +1,70 @@
+// SqlEngine: the embedded DuckDB database that runs SQL over tables. It reads
+// Strata's buckets through ObjectStoreFileSystem (query/object_store_fs.h),
+// runs in UTC, never loads extensions, and caches Parquet footers.
+//
+// A query runs on a fresh connection: the caller gives the SQL of the view
+// `events` (built by BuildScanSql from a pruned ScanPlan) and the user's
+// statement. Only SELECT and EXPLAIN statements run.
+//
+// Pruning (PushedFilter): to know which files a query can skip, the
+// statement is planned — not run — by DuckDB's own binder and optimizer
+// against `events` defined over an empty table function with filter
+// pushdown (`strata_probe`). The filters the optimizer pushes into each scan
+// of `events` (table filters, and the filter directly above the scan) are
+// translated into a ScanFilter; several scans of `events` give the OR of
+// their filters. DuckDB thereby resolves aliases, CTEs, subqueries, casts
+// and constant folding exactly as it does when the query runs, and the
+// translation is conservative: what it cannot express becomes TRUE.
+// Thread-safety: all methods may be called concurrently (one connection per call).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "iceberg/scan_filter.h"
+#include "iceberg/table_metadata.h"
+#include "query/object_store_fs.h"
+#include "query/query_result.h"
+
+namespace strata {
+
+// Limits of one query.
+struct SqlLimits {
+  /// Rows returned at most; 0: no limit. Past it, QueryResult rows stop and
+  /// `*truncated` is set.
+  uint64_t max_rows = 0;
+};
+
+class SqlEngine {
+ public:
+  /// Starts DuckDB. Internal when DuckDB cannot start.
+  static Result<std::unique_ptr<SqlEngine>> Create();
+  ~SqlEngine();
+
+  /// The buckets DuckDB may read (register before querying them).
+  BucketRegistry& buckets();
+
+  /// Runs `sql` (one SELECT or EXPLAIN statement, parameters $1, $2, ... or
+  /// ? bound from `params`) after `CREATE TEMP VIEW events AS <view_sql>`.
+  /// InvalidArgument with DuckDB's message for bad SQL, other statement
+  /// kinds, or a wrong number of parameters.
+  Result<QueryResult> Query(const std::string& view_sql, std::string_view sql, const std::vector<Cell>& params,
+                            const SqlLimits& limits = {}, bool* truncated = nullptr);
+
+  /// The predicate DuckDB would push into the scans of `events` when running
+  /// `sql`, over a view with the top-level columns of `schema` (see the file
+  /// comment). TRUE when nothing can be pruned (or `sql` does not plan);
+  /// FALSE when `sql` never reads `events`.
+  ScanFilter PushedFilter(const IcebergSchema& schema, std::string_view sql, const std::vector<Cell>& params);
+
+ private:
+  struct Impl;
+  explicit SqlEngine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strata
