@@ -29,5 +29,7 @@ void RegisterFiles(CLI::App& app);
 void RegisterSnapshots(CLI::App& app);
 void RegisterTable(CLI::App& app);
 void RegisterQuery(CLI::App& app);
+void RegisterExplain(CLI::App& app);
+void RegisterLookup(CLI::App& app);
 
 }  // namespace strata::cli

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   strata::cli::RegisterSnapshots(app);
   strata::cli::RegisterTable(app);
   strata::cli::RegisterQuery(app);
+  strata::cli::RegisterExplain(app);
+  strata::cli::RegisterLookup(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -184,7 +184,9 @@ class Locator {
       out.discovery = MetadataDiscovery::kSingleFile;
       return out;
     }
-    if (unversioned.empty()) return Status::NotFound("no Iceberg metadata under " + Uri());
+    if (unversioned.empty())
+      return Status::NotFound("no Iceberg table at " + (root_.empty() ? store_.Uri() : store_.UriFor(root_)) +
+                              " (no metadata files under " + Uri() + ")");
     std::string names;
     for (const ObjectInfo* obj : unversioned) names += (names.empty() ? "" : ", ") + std::string(BaseName(obj->key));
     return Status::InvalidArgument("cannot choose the current metadata under " + Uri() +

@@ -65,7 +65,7 @@ struct LocatedTable {
 };
 
 /// Finds and parses the current metadata of the table rooted at `table_key`
-/// (see the file comment). NotFound "no Iceberg metadata under <uri>/metadata"
+/// (see the file comment). NotFound "no Iceberg table at <uri> (no metadata files under <uri>/metadata)"
 /// when there is none; Corruption "<file>: ..." when the chosen file is not
 /// valid (gzip or) JSON metadata; InvalidArgument when several unversioned
 /// metadata files leave the choice ambiguous.

@@ -190,7 +190,8 @@ TEST_F(LocatorTest, ExplicitFileOverridesTheHint) {
 
 TEST_F(LocatorTest, Errors) {
   std::string error = Which();
-  EXPECT_EQ(error, "NotFound: no Iceberg metadata under mem://locator/warehouse/db/t/metadata");
+  EXPECT_EQ(error, "NotFound: no Iceberg table at mem://locator/warehouse/db/t (no metadata files under "
+                   "mem://locator/warehouse/db/t/metadata)");
   Put("v1.metadata.json", "{\"not\": json");
   error = Which();
   EXPECT_NE(error.find("Corruption"), std::string::npos) << error;

@@ -96,10 +96,16 @@ struct IcebergReader::Impl {
     return tables->Current(table.root, locate);
   }
 
-  // Locates, plans with the pushed filter of `sql` and fills `report`.
+  // Locates, then plans.
   Result<ScanPlan> Plan(const TableRef& table, std::string_view sql, const ReadOptions& options, ReadReport* report) {
     STRATA_ASSIGN_OR_RETURN(auto located, Locate(table));
-    const TableMetadata& md = located->metadata;
+    return Plan(*located, table, sql, options, report);
+  }
+
+  // Plans with the pushed filter of `sql` and fills `report`.
+  Result<ScanPlan> Plan(const LocatedTable& located, const TableRef& table, std::string_view sql,
+                        const ReadOptions& options, ReadReport* report) {
+    const TableMetadata& md = located.metadata;
     ScanFilter filter;
     if (this->options.prune) {
       STRATA_ASSIGN_OR_RETURN(IcebergSchema schema, ScanSchema(md, options.snapshot));
@@ -126,7 +132,7 @@ struct IcebergReader::Impl {
       if (!required) return std::optional<Record>();
       return Status::InvalidArgument("table " + store->UriFor(root) + " has no column `id` to look up");
     }
-    STRATA_ASSIGN_OR_RETURN(ScanPlan plan, Plan(TableRef{root, {}}, kLookupSql, read, report));
+    STRATA_ASSIGN_OR_RETURN(ScanPlan plan, Plan(*located, TableRef{root, {}}, kLookupSql, read, report));
     // Read candidates one at a time: the first file that holds the id wins.
     std::vector<FileScanTask> candidates = std::move(plan.tasks);
     for (FileScanTask& task : candidates) {
@@ -221,6 +227,18 @@ Result<std::optional<DataFileEntry>> IcebergReader::FindFile(const LookupRequest
 
 Result<std::optional<Record>> IcebergReader::GetRecord(const LookupRequest& request, ReadReport* report) {
   return impl_->Lookup(request, report);
+}
+
+Result<std::shared_ptr<const LocatedTable>> IcebergReader::Metadata(const TableRef& table) {
+  return impl_->Locate(table);
+}
+
+Result<std::vector<DataFileEntry>> IcebergReader::ListFiles(const TableRef& table, const ReadOptions& options) {
+  STRATA_ASSIGN_OR_RETURN(auto located, impl_->Locate(table));
+  STRATA_ASSIGN_OR_RETURN(ScanPlan plan, PlanScan(impl_->Source(), located->metadata, options.snapshot));
+  std::vector<DataFileEntry> out;
+  for (const FileScanTask& task : plan.tasks) out.push_back(EntryOf(task.file));
+  return out;
 }
 
 Result<std::vector<std::string>> IcebergReader::ListTables(std::string_view prefix) {

@@ -119,6 +119,14 @@ class IcebergReader {
   /// The event with `id`, or nullopt when no table has it.
   Result<std::optional<Record>> GetRecord(const LookupRequest& request, ReadReport* report = nullptr);
 
+  /// The table's current metadata (located as Query does).
+  Result<std::shared_ptr<const LocatedTable>> Metadata(const TableRef& table);
+
+  /// The live data files of the snapshot `options.snapshot` picks, as
+  /// DataFileEntry (partition and lsn / timestamp fields are those of Strata's
+  /// event tables; zero for other tables).
+  Result<std::vector<DataFileEntry>> ListFiles(const TableRef& table, const ReadOptions& options = {});
+
   /// Roots of every Iceberg table under `prefix` of the bucket, sorted.
   Result<std::vector<std::string>> ListTables(std::string_view prefix = "");
 

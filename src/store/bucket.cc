@@ -2,6 +2,7 @@
 #include "store/bucket.h"
 
 #include <cctype>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <string>
@@ -93,6 +94,27 @@ Result<std::shared_ptr<ObjectStore>> OpenBucket(std::string_view uri) {
   }
   return Status::NotSupported("bucket '" + std::string(uri) + "': unsupported scheme '" +
                               std::string(scheme) + "' (only file:// and mem://; S3 support is not built yet)");
+}
+
+Result<TableLocation> OpenTableLocation(std::string_view location) {
+  if (location.empty()) return Status::InvalidArgument("empty table location");
+  std::string_view scheme = SchemeOf(location);
+  std::string_view rest = scheme.empty() ? location : location.substr(scheme.size() + 3);
+  while (rest.size() > 1 && rest.back() == '/') rest.remove_suffix(1);
+  if (scheme.empty() || scheme == "file") {
+    std::string path(scheme.empty() ? rest : (rest.starts_with("localhost/") ? rest.substr(9) : rest));
+    std::error_code ec;
+    if (!std::filesystem::is_directory(path, ec))
+      return Status::NotFound("table location '" + std::string(location) + "' is not a directory");
+    STRATA_ASSIGN_OR_RETURN(auto bucket, OpenBucket(location));
+    return TableLocation{std::move(bucket), ""};
+  }
+  size_t slash = rest.find('/');
+  std::string root = slash == std::string_view::npos ? "" : std::string(rest.substr(slash + 1));
+  STRATA_ASSIGN_OR_RETURN(auto bucket,
+                          OpenBucket(std::string(scheme) + "://" + std::string(rest.substr(0, slash))));
+  if (!root.empty()) STRATA_RETURN_IF_ERROR(ValidateKey(root));
+  return TableLocation{std::move(bucket), std::move(root)};
 }
 
 void ForgetMemoryBucket(std::string_view name) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -21,6 +22,21 @@ namespace strata {
 
 /// Opens the bucket named by `uri` (see the file comment). A trailing '/' is ignored.
 Result<std::shared_ptr<ObjectStore>> OpenBucket(std::string_view uri);
+
+// A table given by its location: the bucket holding it and the table's root
+// key inside that bucket ("" when the bucket is the table's own directory).
+struct TableLocation {
+  std::shared_ptr<ObjectStore> bucket;
+  std::string root;
+};
+
+/// Opens the bucket of a table location (the CLI's --table):
+///   /abs/dir, rel/dir, file:///abs/dir  -> a LocalStore AT the directory, root ""
+///                                          (NotFound when it does not exist;
+///                                          it is never created)
+///   mem://name/path/to/table            -> mem://name, root "path/to/table"
+/// Other schemes are rejected as OpenBucket rejects them.
+Result<TableLocation> OpenTableLocation(std::string_view location);
 
 /// Drops `mem://name` from the registry: the next OpenBucket of that name
 /// starts empty (stores already handed out live on). For tests.
