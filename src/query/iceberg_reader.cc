@@ -5,6 +5,7 @@
 #include "event/schema.h"
 #include "format/column_metrics.h"
 #include "iceberg/event_table.h"
+#include "iceberg/id_index.h"
 #include "iceberg/scan_planner.h"
 #include "iceberg/table_locator.h"
 #include "query/iceberg_sql.h"
@@ -14,6 +15,7 @@ namespace strata {
 namespace {
 
 constexpr char kLookupSql[] = "SELECT * FROM events WHERE id = $1 LIMIT 1";
+constexpr char kFileIndexColumn[] = "__strata_file_index";
 
 CountingStore::Counts Minus(const CountingStore::Counts& a, const CountingStore::Counts& b) {
   CountingStore::Counts d;
@@ -64,10 +66,15 @@ Result<TableRef> TableRef::Namespace(std::string_view base_path, std::string_vie
   return TableRef{std::move(root), {}};
 }
 
-Status ReaderOptions::Validate() const { return cache.Validate(); }
+Status ReaderOptions::Validate() const {
+  STRATA_RETURN_IF_ERROR(cache.Validate());
+  return block_cache.capacity_bytes > 0 ? block_cache.Validate() : Status::OK();
+}
 
 struct IcebergReader::Impl {
-  std::shared_ptr<CountingStore> store;
+  std::shared_ptr<CountingStore> counting;   // the bucket, counted
+  std::shared_ptr<CachingStore> cache;       // over `counting`, or null
+  std::shared_ptr<ObjectStore> store;        // what every read goes through: cache or counting
   bool local_files_direct = false;  // a plain local bucket: DuckDB opens its files itself
   ReaderOptions options;
   std::unique_ptr<TableCache> tables;
@@ -84,8 +91,19 @@ struct IcebergReader::Impl {
     return local_files_direct ? LocalPathForLocation(uri) : uri;
   }
 
-  Result<std::string> ViewSql(const ScanPlan& plan) const {
+  // The SQL of `events` over the plan's files; their sizes go to the block
+  // cache first, so DuckDB's opens cost no Head.
+  Result<std::string> ViewSql(const ScanPlan& plan, std::string file_index_column = "") const {
+    if (cache) {
+      ScanSource source{store, {}, nullptr};
+      for (const FileScanTask& task : plan.tasks) {
+        auto key = source.KeyFor(task.read_location.empty() ? task.file.file_path : task.read_location);
+        if (key.ok() && task.file.file_size_in_bytes > 0)
+          cache->SetSizeHint(*key, static_cast<uint64_t>(task.file.file_size_in_bytes));
+      }
+    }
     ScanSqlOptions sql_options;
+    sql_options.file_index_column = std::move(file_index_column);
     sql_options.path_for_location = [this](const std::string& location) { return PathFor(location); };
     return BuildScanSql(plan, sql_options);
   }
@@ -132,27 +150,119 @@ struct IcebergReader::Impl {
       if (!required) return std::optional<Record>();
       return Status::InvalidArgument("table " + store->UriFor(root) + " has no column `id` to look up");
     }
-    STRATA_ASSIGN_OR_RETURN(ScanPlan plan, Plan(*located, TableRef{root, {}}, kLookupSql, read, report));
-    // Read candidates one at a time: the first file that holds the id wins.
-    std::vector<FileScanTask> candidates = std::move(plan.tasks);
-    for (FileScanTask& task : candidates) {
-      plan.tasks = {task};
-      STRATA_ASSIGN_OR_RETURN(std::string view_sql, ViewSql(plan));
-      STRATA_ASSIGN_OR_RETURN(QueryResult rows, engine->Query(view_sql, kLookupSql, read.params));
-      if (rows.rows.empty()) continue;
-      Record record;
-      record.table_root = root;
-      record.snapshot_id = plan.snapshot_id;
-      record.file = EntryOf(task.file);
-      record.row = std::move(rows);
-      return std::optional<Record>(std::move(record));
+    STRATA_ASSIGN_OR_RETURN(ScanPlan plan, IndexedPlan(*located, root, schema, read, report));
+    const bool from_index = report->used_id_index;
+    if (!from_index) {
+      STRATA_ASSIGN_OR_RETURN(plan, Plan(*located, TableRef{root, {}}, kLookupSql, read, report));
     }
-    return std::optional<Record>();
+    // One read of every candidate; the extra last column says which file matched.
+    if (plan.tasks.empty()) return std::optional<Record>();
+    STRATA_ASSIGN_OR_RETURN(std::string view_sql, ViewSql(plan, kFileIndexColumn));
+    STRATA_ASSIGN_OR_RETURN(QueryResult rows, engine->Query(view_sql, kLookupSql, read.params));
+    if (rows.rows.empty()) return std::optional<Record>();
+    const auto* file_index = std::get_if<int64_t>(&rows.rows[0].back());
+    if (!file_index || *file_index < 0 || static_cast<size_t>(*file_index) >= plan.tasks.size())
+      return Status::Internal("lookup: the matching row names no candidate file");
+    const FileScanTask& task = plan.tasks[static_cast<size_t>(*file_index)];
+    rows.rows[0].pop_back();
+    rows.column_names.pop_back();
+    rows.column_types.pop_back();
+    Record record;
+    record.table_root = root;
+    record.snapshot_id = plan.snapshot_id;
+    record.row = std::move(rows);
+    if (from_index) {
+      STRATA_ASSIGN_OR_RETURN(record.file, EntryFromFooter(task, record.row));
+    } else {
+      record.file = EntryOf(task.file);
+    }
+    return std::optional<Record>(std::move(record));
+  }
+
+  // A plan of the files the snapshot's id index names for `read.params[0]`,
+  // with report->used_id_index set; an empty plan with it unset when the
+  // snapshot has no index (or `id` is not a string column).
+  Result<ScanPlan> IndexedPlan(const LocatedTable& located, const std::string& root, const IcebergSchema& schema,
+                               const ReadOptions& read, ReadReport* report) {
+    const TableMetadata& md = located.metadata;
+    ScanPlan plan;
+    report->used_id_index = false;
+    STRATA_ASSIGN_OR_RETURN(const Snapshot* snapshot, SelectSnapshot(md, read.snapshot));
+    const SchemaField* id = schema.FindField("id");
+    if (!snapshot || !options.prune || !id->type.is_string() || id->type.get<std::string>() != "string") return plan;
+    STRATA_ASSIGN_OR_RETURN(auto segments, ParseIdIndexSummary(*snapshot));
+    if (!segments) return plan;
+    const std::string& wanted = std::get<std::string>(read.params[0]);
+    STRATA_ASSIGN_OR_RETURN(auto candidates, LookupId(*store, root, *segments, wanted));
+    for (const PartitionSpec& spec : md.partition_specs) plan.specs[spec.spec_id] = spec;
+    plan.schema = schema;
+    plan.snapshot_id = snapshot->snapshot_id;
+    for (IdCandidate& c : candidates) {
+      // Strata's own files (the index exists only for snapshots Strata
+      // wrote): no deletes apply, every column is in the file.
+      FileScanTask task;
+      task.file.file_path = md.location + "/" + c.file_path;
+      task.file.file_size_in_bytes = c.file_size_in_bytes;
+      task.read_location = options.locations.Apply(task.file.file_path);
+      task.spec_id = md.default_spec_id;
+      plan.tasks.push_back(std::move(task));
+    }
+    report->table = md.location;
+    report->snapshot_id = plan.snapshot_id;
+    report->filter = "id = '" + wanted + "' (id index: " + std::to_string(segments->size()) + " segment" +
+                     (segments->size() == 1 ? "" : "s") + ")";
+    report->stats = ScanStats{};
+    report->stats.data_files = snapshot->summary.count("total-data-files")
+                                   ? std::stoll(snapshot->summary.at("total-data-files"))
+                                   : 0;
+    report->files_scanned = plan.tasks.size();
+    report->used_id_index = true;
+    return plan;
+  }
+
+  // The DataFileEntry of an index candidate, from its Parquet footer (cached
+  // by the lookup that just read it) and the partition columns of `row`.
+  Result<DataFileEntry> EntryFromFooter(const FileScanTask& task, const QueryResult& row) {
+    DataFileEntry d;
+    d.file_path = task.file.file_path;
+    d.file_size_in_bytes = task.file.file_size_in_bytes;
+    auto cell = [&](const char* name) -> std::optional<int64_t> {
+      for (size_t col = 0; col < row.column_names.size(); ++col)
+        if (row.column_names[col] == name)
+          if (const auto* v = std::get_if<int64_t>(&row.rows[0][col])) return *v;
+      return std::nullopt;
+    };
+    d.partition.year = static_cast<int>(cell("year").value_or(0));
+    d.partition.month = static_cast<int>(cell("month").value_or(0));
+    if (auto day = cell("day")) d.partition.day = static_cast<int>(*day);
+    if (auto hour = cell("hour")) d.partition.hour = static_cast<int>(*hour);
+    std::string path = PathFor(task.read_location);
+    std::string quoted = "'";
+    for (char ch : path) quoted += ch == '\'' ? std::string("''") : std::string(1, ch);
+    quoted += "'";
+    const std::string sql =
+        "SELECT (SELECT SUM(num_rows) FROM parquet_file_metadata(" + quoted + ")), "
+        "MIN(TRY_CAST(stats_min_value AS BIGINT)) FILTER (WHERE path_in_schema = 'lsn'), "
+        "MAX(TRY_CAST(stats_max_value AS BIGINT)) FILTER (WHERE path_in_schema = 'lsn'), "
+        "MIN(epoch_us(TRY_CAST(stats_min_value AS TIMESTAMPTZ))) FILTER (WHERE path_in_schema = 'timestamp'), "
+        "MAX(epoch_us(TRY_CAST(stats_max_value AS TIMESTAMPTZ))) FILTER (WHERE path_in_schema = 'timestamp') "
+        "FROM parquet_metadata(" + quoted + ")";
+    STRATA_ASSIGN_OR_RETURN(QueryResult stats, engine->Query("", sql, {}));
+    auto at = [&](size_t col) {
+      const auto* v = std::get_if<int64_t>(&stats.rows[0][col]);
+      return v ? *v : int64_t{0};
+    };
+    d.record_count = at(0);
+    d.min_lsn = at(1);
+    d.max_lsn = at(2);
+    d.min_timestamp = at(3);
+    d.max_timestamp = at(4);
+    return d;
   }
 
   Result<std::optional<Record>> Lookup(const LookupRequest& request, ReadReport* report) {
     if (request.id.empty()) return Status::InvalidArgument("a lookup needs an event id");
-    const auto before = store->Snapshot();
+    const auto before = counting->Snapshot();
     std::vector<std::string> roots;
     bool required = true;
     if (!request.table.empty()) {
@@ -178,7 +288,7 @@ struct IcebergReader::Impl {
       if (found) break;
     }
     if (roots.size() > 1) out->stats = total;
-    out->requests = Minus(store->Snapshot(), before);
+    out->requests = Minus(counting->Snapshot(), before);
     return found;
   }
 };
@@ -191,7 +301,12 @@ Result<std::unique_ptr<IcebergReader>> IcebergReader::Open(std::shared_ptr<Objec
   STRATA_RETURN_IF_ERROR(options.Validate());
   auto impl = std::make_unique<Impl>();
   impl->local_files_direct = dynamic_cast<LocalStore*>(bucket.get()) != nullptr;
-  impl->store = std::make_shared<CountingStore>(std::move(bucket));
+  impl->counting = std::make_shared<CountingStore>(std::move(bucket));
+  impl->store = impl->counting;
+  if (options.block_cache.capacity_bytes > 0) {
+    STRATA_ASSIGN_OR_RETURN(impl->cache, CachingStore::Create(impl->counting, options.block_cache));
+    impl->store = impl->cache;
+  }
   impl->options = std::move(options);
   impl->tables = std::make_unique<TableCache>(impl->store, impl->options.cache);
   STRATA_ASSIGN_OR_RETURN(impl->engine, SqlEngine::Create());
@@ -203,19 +318,19 @@ Result<QueryResult> IcebergReader::Query(const TableRef& table, std::string_view
                                          ReadReport* report) {
   ReadReport local;
   ReadReport* out = report ? report : &local;
-  const auto before = impl_->store->Snapshot();
+  const auto before = impl_->counting->Snapshot();
   STRATA_ASSIGN_OR_RETURN(ScanPlan plan, impl_->Plan(table, sql, options, out));
   STRATA_ASSIGN_OR_RETURN(std::string view_sql, impl_->ViewSql(plan));
   auto result = impl_->engine->Query(view_sql, sql, options.params, options.limits, &out->truncated);
-  out->requests = Minus(impl_->store->Snapshot(), before);
+  out->requests = Minus(impl_->counting->Snapshot(), before);
   return result;
 }
 
 Result<ReadReport> IcebergReader::Explain(const TableRef& table, std::string_view sql, const ReadOptions& options) {
   ReadReport report;
-  const auto before = impl_->store->Snapshot();
+  const auto before = impl_->counting->Snapshot();
   STRATA_RETURN_IF_ERROR(impl_->Plan(table, sql, options, &report).status());
-  report.requests = Minus(impl_->store->Snapshot(), before);
+  report.requests = Minus(impl_->counting->Snapshot(), before);
   return report;
 }
 
@@ -245,7 +360,8 @@ Result<std::vector<std::string>> IcebergReader::ListTables(std::string_view pref
   return ListTableRoots(*impl_->store, prefix);
 }
 
-const std::shared_ptr<CountingStore>& IcebergReader::store() const { return impl_->store; }
+const std::shared_ptr<CountingStore>& IcebergReader::store() const { return impl_->counting; }
+const std::shared_ptr<CachingStore>& IcebergReader::block_cache() const { return impl_->cache; }
 TableCache& IcebergReader::cache() { return *impl_->tables; }
 
 }  // namespace strata

@@ -8,7 +8,9 @@
 // the snapshot, prune manifests and files with the predicate the query's
 // WHERE clauses push into `events` (SqlEngine::PushedFilter), apply v2
 // deletes, and hand DuckDB only the surviving files. Parsed manifests are
-// cached (immutable); see iceberg/table_cache.h.
+// cached (immutable); see iceberg/table_cache.h. Requests reach the bucket
+// through a block cache (store/caching_store.h), then a CountingStore whose
+// counts ReadReport::requests reports.
 //
 // Point lookups: when the snapshot carries Strata's id index
 // (iceberg/id_index.h), the candidate file comes from one index page;
@@ -32,6 +34,7 @@
 #include "query/query_result.h"
 #include "query/sql_engine.h"
 #include "sink/iceberg_sink.h"
+#include "store/caching_store.h"
 #include "store/counting_store.h"
 
 namespace strata {
@@ -51,6 +54,12 @@ struct ReaderOptions {
   LocationMap locations;
   /// Metadata pointer staleness and the parsed-manifest cache.
   TableCacheOptions cache;
+  /// Block cache of immutable objects (data-file footers and column chunks,
+  /// manifests, id-index pages) between the reader and the bucket;
+  /// `capacity_bytes = 0` turns it off. A plain local directory bucket is
+  /// read by DuckDB directly (the OS page cache serves it), so for it only
+  /// metadata goes through this cache.
+  CachingStoreOptions block_cache;
   /// Prune manifests and files with the query's predicates (default). Off:
   /// every live file is scanned (for comparisons in benchmarks).
   bool prune = true;
@@ -130,8 +139,11 @@ class IcebergReader {
   /// Roots of every Iceberg table under `prefix` of the bucket, sorted.
   Result<std::vector<std::string>> ListTables(std::string_view prefix = "");
 
-  /// The bucket as the reader reads it (counting requests).
+  /// The bucket as the reader reaches it: CountingStore counts the requests
+  /// that leave the block cache.
   const std::shared_ptr<CountingStore>& store() const;
+  /// The block cache (nullptr when turned off).
+  const std::shared_ptr<CachingStore>& block_cache() const;
   TableCache& cache();
 
  private:

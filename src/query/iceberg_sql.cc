@@ -277,7 +277,7 @@ namespace {
 class ScanSqlBuilder {
  public:
   ScanSqlBuilder(const ScanPlan& plan, const ScanSqlOptions& options)
-      : plan_(plan), path_for_(options.path_for_location) {
+      : plan_(plan), path_for_(options.path_for_location), file_index_column_(options.file_index_column) {
     if (!path_for_) path_for_ = LocalPathForLocation;
   }
 
@@ -298,14 +298,20 @@ class ScanSqlBuilder {
     STRATA_ASSIGN_OR_RETURN(std::string data_read, DataRead());
     PositionDeletes();
     STRATA_RETURN_IF_ERROR(EqualityDeletes());
+    const bool with_file = !file_index_column_.empty();
     if (joins_.empty()) {
       for (size_t k = 0; k < cols_.size(); ++k) sql += (k ? ", " : "") + exprs_[k] + " AS " + Ident(cols_[k].name);
+      if (with_file) sql += ", CAST(d.file_index AS BIGINT) AS " + Ident(file_index_column_);
       return sql + " FROM " + data_read + " AS d";
     }
     std::string inner = "SELECT ";
     for (size_t k = 0; k < cols_.size(); ++k) {
       inner += (k ? ", " : "") + exprs_[k] + " AS " + Col(cols_[k].id);
       sql += (k ? ", " : "") + ("r." + Col(cols_[k].id)) + " AS " + Ident(cols_[k].name);
+    }
+    if (with_file) {
+      inner += ", CAST(d.file_index AS BIGINT) AS __strata_file";
+      sql += ", r.__strata_file AS " + Ident(file_index_column_);
     }
     inner += extras_ + " FROM " + data_read + " AS d";
     return sql + " FROM (" + inner + ") AS r" + joins_;
@@ -470,6 +476,7 @@ class ScanSqlBuilder {
 
   const ScanPlan& plan_;
   std::function<std::string(const std::string&)> path_for_;
+  std::string file_index_column_;
   std::vector<Column> cols_;
   std::map<int, size_t> col_index_;  // field id -> position in cols_
   std::vector<std::string> exprs_;   // per column, over the data read `d`

@@ -45,6 +45,9 @@ struct ScanSqlOptions {
   /// ScanPlan::delete_read_locations) to the path given to read_parquet.
   /// Unset: LocalPathForLocation.
   std::function<std::string(const std::string&)> path_for_location;
+  /// When set, one more column of this name, last: the index in plan.tasks
+  /// of the data file each row comes from (BIGINT).
+  std::string file_index_column;
 };
 
 /// "file:///abs/x.parquet" -> "/abs/x.parquet"; any other location unchanged.
