@@ -32,13 +32,19 @@ void SleepBackoff(const CommitOptions& options, int attempt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
+// Whether a snapshot summary says the snapshot has no data files (a missing
+// total counts as "may have some").
+bool SummarySaysNoDataFiles(const std::map<std::string, std::string>& summary) {
+  return summary.count("total-data-files") && SummaryInt(summary, "total-data-files") == 0;
+}
+
 }  // namespace
 
 Status CommitOptions::Validate() const {
   if (max_attempts < 1) return Status::InvalidArgument("commit max_attempts must be >= 1");
   if (backoff_base_ms < 0 || backoff_max_ms < backoff_base_ms)
     return Status::InvalidArgument("commit backoff must satisfy 0 <= backoff_base_ms <= backoff_max_ms");
-  return Status::OK();
+  return id_index.Validate();
 }
 
 IcebergTable::IcebergTable(std::shared_ptr<ObjectStore> store, std::string base_key)
@@ -165,10 +171,25 @@ Result<std::vector<ManifestFile>> IcebergTable::Manifests(const Snapshot& snapsh
   return list;
 }
 
-Result<std::vector<ManifestEntry>> IcebergTable::LiveEntries(const TableState& state,
-                                                             std::optional<int64_t> snapshot_id) const {
+Result<const Snapshot*> IcebergTable::SnapshotOf(const TableState& state, std::optional<int64_t> snapshot_id) {
   const Snapshot* snapshot = snapshot_id ? state.metadata.FindSnapshot(*snapshot_id) : state.metadata.CurrentSnapshot();
   if (snapshot_id && !snapshot) return Status::NotFound("snapshot " + std::to_string(*snapshot_id) + " does not exist");
+  return snapshot;
+}
+
+Result<std::optional<std::vector<IdCandidate>>> IcebergTable::LookupId(const TableState& state, std::string_view id,
+                                                                       std::optional<int64_t> snapshot_id) const {
+  STRATA_ASSIGN_OR_RETURN(const Snapshot* snapshot, SnapshotOf(state, snapshot_id));
+  if (!snapshot) return std::optional<std::vector<IdCandidate>>(std::vector<IdCandidate>{});
+  STRATA_ASSIGN_OR_RETURN(auto segments, ParseIdIndexSummary(*snapshot));
+  if (!segments) return std::optional<std::vector<IdCandidate>>{};
+  STRATA_ASSIGN_OR_RETURN(auto candidates, strata::LookupId(*store_, base_key_, *segments, id));
+  return std::optional<std::vector<IdCandidate>>(std::move(candidates));
+}
+
+Result<std::vector<ManifestEntry>> IcebergTable::LiveEntries(const TableState& state,
+                                                             std::optional<int64_t> snapshot_id) const {
+  STRATA_ASSIGN_OR_RETURN(const Snapshot* snapshot, SnapshotOf(state, snapshot_id));
   std::vector<ManifestEntry> out;
   if (!snapshot) return out;
   STRATA_ASSIGN_OR_RETURN(auto manifests, Manifests(*snapshot));
@@ -190,8 +211,35 @@ Result<std::vector<ManifestEntry>> IcebergTable::LiveEntries(const TableState& s
 Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const CommitOptions& options) {
   STRATA_RETURN_IF_ERROR(options.Validate());
   if (request.files.empty()) return Status::InvalidArgument("an append needs at least one data file");
+  if (!request.file_ids.empty()) {
+    if (request.file_ids.size() != request.files.size())
+      return Status::InvalidArgument("an append's file_ids must list the ids of each of its " +
+                                     std::to_string(request.files.size()) + " files, got " +
+                                     std::to_string(request.file_ids.size()) + " lists");
+    for (size_t i = 0; i < request.files.size(); ++i)
+      if (static_cast<int64_t>(request.file_ids[i].size()) != request.files[i].record_count)
+        return Status::InvalidArgument("data file " + request.files[i].file_path + " has " +
+                                       std::to_string(request.files[i].record_count) + " records but " +
+                                       std::to_string(request.file_ids[i].size()) + " ids");
+  }
   STRATA_ASSIGN_OR_RETURN(TableState state, Load());
   const int64_t snapshot_id = RandomSnapshotId();
+
+  // 0. The id index content of the new files (paths relative to the table location).
+  const bool with_id_index = options.id_index.enabled && !request.file_ids.empty();
+  IdIndexContent id_content;
+  if (with_id_index) {
+    std::string prefix = state.metadata.location;
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    prefix += "/";
+    for (size_t i = 0; i < request.files.size(); ++i) {
+      const DataFile& f = request.files[i];
+      if (!f.file_path.starts_with(prefix))
+        return Status::InvalidArgument("data file " + f.file_path + " is outside the table location " + prefix +
+                                       "; the id index stores paths relative to it");
+      id_content.AddFile(f.file_path.substr(prefix.size()), f.file_size_in_bytes, request.file_ids[i]);
+    }
+  }
 
   // 1. One manifest for the new files; written once, reused by every attempt
   //    (sequence numbers are inherited from the manifest list).
@@ -222,6 +270,17 @@ Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const Co
   added.added_rows_count = added_records;
   added.partitions = SummarizePartitions(context, entries);
 
+  // 2. One id index segment for the new files, reused by every attempt.
+  std::optional<IdIndexSegment> added_segment;
+  if (!id_content.entries.empty()) {
+    STRATA_ASSIGN_OR_RETURN(added_segment, WriteIdIndexSegment(*store_, base_key_, id_content, options.id_index));
+    id_content = {};
+  }
+  auto delete_segment = [&](const std::optional<IdIndexSegment>& segment) {
+    if (segment) (void)store_->Delete(IdIndexSegmentKey(base_key_, segment->file));
+  };
+
+  bool maybe_committed = false;  // an attempt's commit write failed without saying whether it landed
   for (int attempt = 1;; ++attempt) {
     if (attempt > 1) {
       STRATA_ASSIGN_OR_RETURN(state, Load());
@@ -242,11 +301,44 @@ Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const Co
       STRATA_ASSIGN_OR_RETURN(auto parent_manifests, Manifests(*parent));
       manifests.insert(manifests.end(), parent_manifests.begin(), parent_manifests.end());
     }
+    // The id index of this attempt: the parent's segments + the new one, merged
+    // by policy. None when the parent has data files but no (readable) index.
+    std::optional<std::vector<IdIndexSegment>> id_segments;
+    std::optional<IdIndexSegment> merged_segment;  // written by this attempt
+    std::string id_index_error;
+    if (with_id_index) {
+      if (!parent) {
+        id_segments.emplace();
+      } else if (auto parsed = ParseIdIndexSummary(*parent); !parsed.ok()) {
+        id_index_error = parsed.status().message();
+      } else if (*parsed) {
+        id_segments = std::move(**parsed);
+      } else if (SummarySaysNoDataFiles(parent->summary)) {
+        id_segments.emplace();
+      }
+      if (id_segments) {
+        if (added_segment) id_segments->push_back(*added_segment);
+        auto merged = ApplyIdIndexMergePolicy(*store_, base_key_, std::move(*id_segments), options.id_index);
+        id_segments.reset();
+        if (merged.ok()) {
+          id_segments = std::move(merged->segments);
+          merged_segment = std::move(merged->written);
+        } else if (merged.status().code() == StatusCode::kCorruption || merged.status().IsNotFound()) {
+          id_index_error = merged.status().message();  // the parent's index is broken: drop it, say why
+        } else {
+          return merged.status();
+        }
+      }
+    }
+
     STRATA_ASSIGN_OR_RETURN(std::string list_bytes,
                             WriteManifestList(snapshot_id, md.current_snapshot_id, sequence_number, manifests));
     const std::string list_key = MetadataKey("snap-" + std::to_string(snapshot_id) + "-" + std::to_string(attempt) +
                                              "-" + UuidV4() + ".avro");
-    STRATA_RETURN_IF_ERROR(store_->Put(list_key, list_bytes, PutOptions::CreateOnly()));
+    if (auto put_list = store_->Put(list_key, list_bytes, PutOptions::CreateOnly()); !put_list.ok()) {
+      delete_segment(merged_segment);
+      return put_list.status();
+    }
 
     Snapshot snap;
     snap.snapshot_id = snapshot_id;
@@ -273,6 +365,10 @@ Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const Co
     for (const std::string& key : request.max_merged_summary_keys) {
       if (prev.count(key) && (!sum.count(key) || SummaryInt(prev, key) > SummaryInt(sum, key))) sum[key] = prev.at(key);
     }
+    sum.erase(kSummaryIdIndex);  // only Append writes these
+    sum.erase(kSummaryIdIndexError);
+    if (id_segments) sum[kSummaryIdIndex] = SerializeIdIndexSummary(*id_segments);
+    if (!id_index_error.empty()) sum[kSummaryIdIndexError] = id_index_error.substr(0, 500);
 
     md.metadata_log.push_back({md.last_updated_ms, store_->UriFor(state.metadata_key)});
     if (md.metadata_log.size() > kMaxMetadataLog)
@@ -289,13 +385,25 @@ Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const Co
     if (put.ok()) {
       // Hints are advisory: a failure here does not undo the commit.
       (void)WriteHints(version);
+      if (added_segment && (!id_segments || std::find(id_segments->begin(), id_segments->end(), *added_segment) ==
+                                                 id_segments->end()))
+        delete_segment(added_segment);  // merged into another segment (or no index): no snapshot names it
       return CommitResult{snapshot_id, sequence_number, version, attempt};
     }
-    (void)store_->Delete(list_key);  // this attempt's manifest list is now an orphan
-    if (!put.status().IsPreconditionFailed() && put.status().code() != StatusCode::kUnavailable) return put.status();
-    if (attempt >= options.max_attempts)
+    if (put.status().IsPreconditionFailed()) {
+      // Lost the race: nothing refers to this attempt's manifest list and merged segment.
+      (void)store_->Delete(list_key);
+      delete_segment(merged_segment);
+    } else {
+      // The write may have landed (the next attempt checks): keep what it refers to.
+      maybe_committed = true;
+      if (put.status().code() != StatusCode::kUnavailable) return put.status();
+    }
+    if (attempt >= options.max_attempts) {
+      if (!maybe_committed) delete_segment(added_segment);
       return Status::Unavailable("commit to " + base_key_ + " lost the race " + std::to_string(attempt) +
                                  " times; giving up (the data files are written but not committed)");
+    }
     SleepBackoff(options, attempt);
   }
 }

@@ -14,6 +14,17 @@
 // its change on the new current snapshot and retries with jittered
 // exponential backoff. The hints are written after a successful commit and
 // may lag; readers probe `v{N+1}`, `v{N+2}`, ... until one is missing.
+// Id index (iceberg/id_index.h): an append that provides the ids of its files
+// writes one index segment for them (once, before the retry loop); each
+// attempt lists the parent snapshot's segments plus the new one in the
+// summary key `strata.id-index`, after the size-tiered merge policy. Segments
+// written by an attempt that loses the race are deleted with its manifest
+// list; the parent's segments are never deleted (older snapshots use them).
+// The new snapshot gets NO index when the append provides no ids, when the
+// index is disabled, or when the parent snapshot has data files but no index
+// (another engine wrote it, or a Strata without this feature): an index always
+// covers every live data file of its snapshot. Once a snapshot lacks the index
+// its descendants do too, until a rebuild (not written yet).
 // Thread-safety: an IcebergTable may be shared; commits from several threads
 // or processes serialize through the create-only write.
 #pragma once
@@ -28,6 +39,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "iceberg/id_index.h"
 #include "iceberg/manifest.h"
 #include "iceberg/table_metadata.h"
 #include "store/object_store.h"
@@ -47,6 +59,8 @@ struct CommitOptions {
   /// Backoff between attempts: full jitter over [0, min(max, base * 2^attempt)).
   int backoff_base_ms = 5;
   int backoff_max_ms = 2000;
+  /// How the id index is written and merged (used when an append provides ids).
+  IdIndexOptions id_index;
 
   Status Validate() const;
 };
@@ -67,6 +81,10 @@ struct AppendRequest {
   /// highest ingested lsn), so the newest snapshot always holds the maximum.
   std::map<std::string, std::string> summary;
   std::vector<std::string> max_merged_summary_keys;
+  /// The event ids in each file, parallel to `files` (file_ids[i] holds one id
+  /// per row of files[i], so its size must equal files[i].record_count), for
+  /// the id index. Empty: the new snapshot gets no id index.
+  std::vector<std::vector<std::string>> file_ids;
 };
 
 class IcebergTable {
@@ -97,10 +115,20 @@ class IcebergTable {
   Result<std::vector<ManifestEntry>> LiveEntries(const TableState& state,
                                                  std::optional<int64_t> snapshot_id = std::nullopt) const;
 
+  /// The data files of a snapshot (current when nullopt) that may hold event
+  /// `id`, from the snapshot's id index: one ranged Get per index segment, no
+  /// manifests read. nullopt when the snapshot has no id index (fall back to
+  /// LiveEntries); NotFound for an unknown snapshot id; an empty list for a
+  /// table without snapshots.
+  /// Paths are relative to Location(); candidates may not hold the id (verify).
+  Result<std::optional<std::vector<IdCandidate>>> LookupId(const TableState& state, std::string_view id,
+                                                           std::optional<int64_t> snapshot_id = std::nullopt) const;
+
   /// Key of a metadata file name inside this table: "{base}/metadata/{name}".
   std::string MetadataKey(std::string_view name) const;
 
  private:
+  static Result<const Snapshot*> SnapshotOf(const TableState& state, std::optional<int64_t> snapshot_id);
   Result<std::string> ReadImmutable(const std::string& location) const;
   Result<std::string> KeyOf(const std::string& location) const;
   Status WriteHints(int64_t version) const;

@@ -10,12 +10,15 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/random.h"
 #include "iceberg/event_table.h"
+#include "iceberg/id_index.h"
 #include "store/counting_store.h"
 #include "store/local_store.h"
 #include "store/memory_store.h"
@@ -235,7 +238,258 @@ TEST_F(TableTest, RequestsPerAppend) {
   EXPECT_LE(c.errors, 1u) << "at most the probe for the next version misses";
 }
 
+// ---- id index ------------------------------------------------------------------
+
+// A data file with `n` random UUID ids, and the request appending such files.
+struct FileWithIds {
+  DataFile file;
+  std::vector<std::string> ids;
+};
+FileWithIds MakeFileWithIds(const ObjectStore& store, const std::string& name, int n) {
+  FileWithIds f{MakeFile(store, name, n), {}};
+  for (int i = 0; i < n; ++i) f.ids.push_back(UuidV4());
+  return f;
+}
+AppendRequest RequestWithIds(const std::vector<FileWithIds>& files) {
+  AppendRequest r;
+  for (const FileWithIds& f : files) {
+    r.files.push_back(f.file);
+    r.file_ids.push_back(f.ids);
+  }
+  return r;
+}
+std::string Relative(const std::string& path) { return path.substr(path.find("/data/") + 1); }
+
+std::optional<std::vector<IdIndexSegment>> IndexOf(const Snapshot* snapshot) {
+  auto parsed = ParseIdIndexSummary(*snapshot);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  return parsed.ok() ? *parsed : std::nullopt;
+}
+
+// The (path -> ids) content of an index, decoded from its segments.
+std::map<std::string, int64_t> IdsPerFile(ObjectStore& store, const std::vector<IdIndexSegment>& segments) {
+  std::map<std::string, int64_t> out;
+  for (const IdIndexSegment& s : segments) {
+    const std::string key = IdIndexSegmentKey(kBase, s.file);
+    auto decoded = DecodeIdIndexSegment(store.Get(key).value(), key);
+    EXPECT_TRUE(decoded.ok()) << decoded.status();
+    if (!decoded.ok()) continue;
+    for (const IdIndexEntry& e : decoded->entries) ++out[decoded->files[e.file].path];
+  }
+  return out;
+}
+
+// Segment objects in the store that no snapshot names (lost races must leave none).
+std::vector<std::string> OrphanSegments(ObjectStore& store, const TableMetadata& md) {
+  std::set<std::string> named;
+  for (const Snapshot& snap : md.snapshots)
+    if (auto index = IndexOf(&snap))
+      for (const IdIndexSegment& s : *index) named.insert(IdIndexSegmentKey(kBase, s.file));
+  std::vector<std::string> orphans;
+  auto stored = store.ListAll(std::string(kBase) + "/metadata/strata-ids-");
+  EXPECT_TRUE(stored.ok()) << stored.status();
+  if (stored.ok())
+    for (const ObjectInfo& o : *stored)
+      if (!named.count(o.key)) orphans.push_back(o.key);
+  return orphans;
+}
+
+TEST_F(TableTest, AppendsWithIdsKeepAnIndexOfEveryLiveFile) {
+  std::vector<FileWithIds> all;
+  for (int commit = 0; commit < 12; ++commit) {
+    std::vector<FileWithIds> files;
+    for (int f = 0; f <= commit % 3; ++f)
+      files.push_back(MakeFileWithIds(*store_, "c" + std::to_string(commit) + "-" + std::to_string(f), 50 + 300 * f));
+    auto r = table_->Append(RequestWithIds(files));
+    ASSERT_TRUE(r.ok()) << r.status();
+    all.insert(all.end(), files.begin(), files.end());
+
+    TableState state = MustLoad();
+    auto index = IndexOf(state.metadata.CurrentSnapshot());
+    ASSERT_TRUE(index.has_value()) << "commit " << commit;
+    EXPECT_LE(index->size(), 4u);
+    std::map<std::string, int64_t> want;
+    for (const FileWithIds& f : all) want[Relative(f.file.file_path)] = f.file.record_count;
+    EXPECT_EQ(IdsPerFile(*store_, *index), want) << "commit " << commit;
+  }
+  TableState state = MustLoad();
+  for (const FileWithIds& f : all)
+    for (size_t i = 0; i < f.ids.size(); i += 7) {
+      auto found = table_->LookupId(state, f.ids[i]);
+      ASSERT_TRUE(found.ok()) << found.status();
+      ASSERT_TRUE(found->has_value());
+      ASSERT_EQ(**found, (std::vector<IdCandidate>{{Relative(f.file.file_path), f.file.file_size_in_bytes}}));
+    }
+  auto absent = table_->LookupId(state, "no-such-id");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_TRUE((*absent)->empty());
+  // Old snapshots keep their own, smaller index (time travel).
+  const Snapshot& first = state.metadata.snapshots[0];
+  auto old = table_->LookupId(state, all[0].ids[0], first.snapshot_id);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ((*old)->size(), 1u);
+  EXPECT_TRUE((*table_->LookupId(state, all.back().ids[0], first.snapshot_id))->empty());
+  EXPECT_TRUE(table_->LookupId(state, "x", 12345).status().IsNotFound());
+  EXPECT_EQ(OrphanSegments(*store_, state.metadata), std::vector<std::string>{})
+      << "segments merged away by the commit that wrote them are deleted";
+}
+
+TEST_F(TableTest, ColdLookupCostsThreeMetadataRequestsAndOneGetPerSegment) {
+  for (int commit = 0; commit < 3; ++commit) {
+    auto r = table_->Append(RequestWithIds({MakeFileWithIds(*store_, "f" + std::to_string(commit), 1000)}));
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+  auto target = MakeFileWithIds(*store_, "target", 10);
+  ASSERT_TRUE(table_->Append(RequestWithIds({target})).ok());
+  auto counting = std::make_shared<CountingStore>(store_);
+  IcebergTable cold(counting, kBase);  // nothing cached
+  auto state = cold.Load();
+  ASSERT_TRUE(state.ok()) << state.status();
+  auto found = cold.LookupId(*state, target.ids[3]);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ((*found)->size(), 1u);
+  EXPECT_EQ((**found)[0].file_path, Relative(target.file.file_path));
+  const size_t segments = IndexOf(state->metadata.CurrentSnapshot())->size();
+  CountingStore::Counts c = counting->Snapshot();
+  std::cout << "[ requests ] cold lookup: " << c.requests() << " (hint, metadata, probe, " << segments
+            << " segment page(s)); " << c.bytes_read << " bytes read\n";
+  EXPECT_EQ(c.heads, 1u);
+  EXPECT_EQ(c.gets, 2u + segments);
+  EXPECT_EQ(c.requests(), 3u + segments) << "the manifests are not read";
+}
+
+TEST_F(TableTest, NoIndexWithoutIdsOrAfterAParentWithoutIndex) {
+  // The request gives no ids: no index.
+  MustAppend({MakeFile(*store_, "plain", 5)});
+  EXPECT_FALSE(IndexOf(MustLoad().metadata.CurrentSnapshot()).has_value());
+  // The parent has data files but no index: the child cannot have a complete one.
+  auto r = table_->Append(RequestWithIds({MakeFileWithIds(*store_, "with-ids", 5)}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  TableState state = MustLoad();
+  EXPECT_FALSE(IndexOf(state.metadata.CurrentSnapshot()).has_value());
+  EXPECT_FALSE(state.metadata.CurrentSnapshot()->summary.count(kSummaryIdIndexError)) << "not an error";
+  auto lookup = table_->LookupId(state, "anything");
+  ASSERT_TRUE(lookup.ok());
+  EXPECT_FALSE(lookup->has_value()) << "no index: the caller falls back to the manifests";
+  EXPECT_EQ(OrphanSegments(*store_, state.metadata), std::vector<std::string>{}) << "the unused segment is deleted";
+
+  // On an empty table the first append starts the index; disabled: none.
+  IcebergTable other(store_, "cdc/tenant-2");
+  ASSERT_TRUE(other.CreateIfMissing(NewEventTableMetadata(PartitionScheme::kHourly)).ok());
+  CommitOptions off;
+  off.id_index.enabled = false;
+  auto file = MakeFileWithIds(*store_, "x", 3);
+  file.file.file_path = store_->UriFor("cdc/tenant-2/data/x.parquet");
+  ASSERT_TRUE(other.Append(RequestWithIds({file}), off).ok());
+  EXPECT_FALSE(IndexOf(other.Load()->metadata.CurrentSnapshot()).has_value());
+}
+
+TEST_F(TableTest, AnEmptyIdListIsAnIndexAndAnUnreadableParentIndexIsDroppedWithAReason) {
+  ASSERT_TRUE(table_->Append(RequestWithIds({MakeFileWithIds(*store_, "empty", 0)})).ok());
+  auto index = IndexOf(MustLoad().metadata.CurrentSnapshot());
+  ASSERT_TRUE(index.has_value());
+  EXPECT_TRUE(index->empty()) << "a file without rows needs no segment";
+  auto first = MakeFileWithIds(*store_, "a", 20);
+  ASSERT_TRUE(table_->Append(RequestWithIds({first})).ok());
+  TableState state = MustLoad();
+  ASSERT_EQ(IndexOf(state.metadata.CurrentSnapshot())->size(), 1u);
+
+  // The parent's segment is gone: the next snapshot gets no index and says why.
+  const IdIndexSegment seg = IndexOf(state.metadata.CurrentSnapshot())->at(0);
+  ASSERT_TRUE(store_->Delete(IdIndexSegmentKey(kBase, seg.file)).ok());
+  CommitOptions eager;
+  eager.id_index.max_segments = 1;  // forces a merge, which reads the parent's segment
+  ASSERT_TRUE(table_->Append(RequestWithIds({MakeFileWithIds(*store_, "b", 20)}), eager).ok());
+  state = MustLoad();
+  const Snapshot* current = state.metadata.CurrentSnapshot();
+  EXPECT_FALSE(IndexOf(current).has_value());
+  ASSERT_TRUE(current->summary.count(kSummaryIdIndexError));
+  EXPECT_NE(current->summary.at(kSummaryIdIndexError).find(seg.file), std::string::npos)
+      << current->summary.at(kSummaryIdIndexError);
+}
+
+TEST_F(TableTest, FileIdsAreValidated) {
+  auto f = MakeFileWithIds(*store_, "a", 4);
+  AppendRequest r = RequestWithIds({f});
+  r.file_ids[0].pop_back();
+  EXPECT_EQ(table_->Append(r).status().code(), StatusCode::kInvalidArgument);
+  r = RequestWithIds({f});
+  r.file_ids.push_back({});
+  EXPECT_EQ(table_->Append(r).status().code(), StatusCode::kInvalidArgument);
+  f.file.file_path = "file:///elsewhere/x.parquet";
+  auto outside = table_->Append(RequestWithIds({f}));
+  EXPECT_EQ(outside.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(outside.status().message().find("outside the table location"), std::string::npos) << outside.status();
+  CommitOptions bad;
+  bad.id_index.max_segments = 0;
+  EXPECT_EQ(table_->Append(RequestWithIds({MakeFileWithIds(*store_, "b", 1)}), bad).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(MustLoad().version, 1) << "nothing was committed";
+}
+
+TEST_F(TableTest, RequestsPerAppendWithIds) {
+  ASSERT_TRUE(table_->Append(RequestWithIds({MakeFileWithIds(*store_, "first", 100)})).ok());
+  auto counting = std::make_shared<CountingStore>(store_);
+  IcebergTable table(counting, kBase);
+  ASSERT_TRUE(table.Append(RequestWithIds({MakeFileWithIds(*store_, "second", 10)})).ok());
+  CountingStore::Counts c = counting->Snapshot();
+  std::cout << "[ requests ] one append with ids, no merge: " << c.requests() << " (gets " << c.gets << ", puts "
+            << c.puts << ")\n";
+  EXPECT_LE(c.requests(), 13u) << "one more put than without ids";
+}
+
 // ---- concurrency ----------------------------------------------------------------
+
+TEST(TableConcurrencyTest, TwoTablesRacingKeepAnIndexOfExactlyTheLiveFiles) {
+  constexpr int kWriters = 2, kAppends = 15;
+  auto store = std::make_shared<MemoryStore>("race");
+  ASSERT_TRUE(IcebergTable(store, kBase).CreateIfMissing(NewEventTableMetadata(PartitionScheme::kHourly)).ok());
+  std::vector<std::vector<FileWithIds>> written(kWriters);
+  std::vector<std::string> errors(kWriters);
+  std::vector<int> attempts(kWriters, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWriters; ++t)
+    threads.emplace_back([&, t] {
+      IcebergTable table(store, kBase);  // one table object per writer, one store
+      CommitOptions options;
+      options.max_attempts = 200;
+      options.backoff_base_ms = 0;  // race as hard as possible
+      options.backoff_max_ms = 1;
+      for (int i = 0; i < kAppends; ++i) {
+        auto f = MakeFileWithIds(*store, "w" + std::to_string(t) + "-" + std::to_string(i), 200 + 50 * i);
+        auto r = table.Append(RequestWithIds({f}), options);
+        if (!r.ok()) { errors[t] = r.status().ToString(); return; }
+        attempts[t] += r->attempts;
+        written[t].push_back(f);
+      }
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kWriters; ++t) ASSERT_EQ(errors[t], "") << "writer " << t;
+  std::cout << "[ commits  ] " << kWriters * kAppends << " appends with ids took " << attempts[0] + attempts[1]
+            << " attempts\n";
+
+  IcebergTable table(store, kBase);
+  auto state = table.Load();
+  ASSERT_TRUE(state.ok()) << state.status();
+  auto live = table.LiveEntries(*state);
+  ASSERT_TRUE(live.ok()) << live.status();
+  std::map<std::string, int64_t> live_files;
+  for (const auto& e : *live) live_files[Relative(e.data_file.file_path)] = e.data_file.record_count;
+  ASSERT_EQ(live_files.size(), static_cast<size_t>(kWriters * kAppends));
+  auto index = IndexOf(state->metadata.CurrentSnapshot());
+  ASSERT_TRUE(index.has_value());
+  EXPECT_LE(index->size(), 4u);
+  EXPECT_EQ(IdsPerFile(*store, *index), live_files) << "exactly the live files, each with all its ids";
+  for (const auto& files : written)
+    for (const FileWithIds& f : files) {
+      auto found = table.LookupId(*state, f.ids.back());
+      ASSERT_TRUE(found.ok()) << found.status();
+      ASSERT_EQ((*found)->size(), 1u);
+      EXPECT_EQ((**found)[0].file_path, Relative(f.file.file_path));
+    }
+  EXPECT_EQ(OrphanSegments(*store, state->metadata), std::vector<std::string>{})
+      << "segments of lost attempts are deleted";
+}
 
 
 TEST(TableConcurrencyTest, EightWritersTenAppendsEach) {

@@ -222,9 +222,15 @@ Result<int64_t> IcebergSink::FlushLocked() {
   std::vector<std::pair<const std::vector<Value>*, std::vector<const Event*>*>> work;
   for (auto& [partition, rows] : groups) work.emplace_back(&partition, &rows);
   std::vector<Result<DataFile>> results(work.size(), Status::Cancelled("not written"));
+  std::vector<std::vector<std::string>> ids(work.size());  // each file's event ids, for the id index
   std::atomic<size_t> next{0};
   auto worker = [&](ParquetWriter* writer) {
-    for (size_t idx = next++; idx < work.size(); idx = next++) results[idx] = WriteDataFile(writer, *work[idx].first, work[idx].second);
+    for (size_t idx = next++; idx < work.size(); idx = next++) {
+      results[idx] = WriteDataFile(writer, *work[idx].first, work[idx].second);
+      if (!results[idx].ok()) continue;
+      ids[idx].reserve(work[idx].second->size());
+      for (const Event* e : *work[idx].second) ids[idx].emplace_back(e->id());
+    }
   };
   std::vector<std::thread> threads;
   for (size_t t = 1; t < writers_.size() && t < work.size(); ++t) threads.emplace_back(worker, writers_[t].get());
@@ -233,9 +239,13 @@ Result<int64_t> IcebergSink::FlushLocked() {
 
   AppendRequest request;
   Status status;
-  for (auto& r : results) {
-    if (r.ok()) request.files.push_back(std::move(*r));
-    else if (status.ok()) status = r.status();
+  for (size_t idx = 0; idx < results.size(); ++idx) {
+    if (results[idx].ok()) {
+      request.files.push_back(std::move(*results[idx]));
+      request.file_ids.push_back(std::move(ids[idx]));
+    } else if (status.ok()) {
+      status = results[idx].status();
+    }
   }
   int64_t bytes = 0;
   for (const DataFile& f : request.files) bytes += f.file_size_in_bytes;

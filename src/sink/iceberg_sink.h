@@ -6,7 +6,10 @@
 // the oldest buffered event is older than `max_flush_delay_ms` (a background
 // timer thread), on Flush(), and on Close(). One flush writes one file per
 // partition touched and commits them in one snapshot whose summary records
-// the highest lsn it holds (`strata.max-lsn`).
+// the highest lsn it holds (`strata.max-lsn`) and passes each file's event ids
+// to the commit, which keeps the table's id index (iceberg/id_index.h) so
+// point lookups by id read one index page instead of the manifests
+// (`commit.id_index` tunes or disables it).
 //
 // lsn: events without one get the next number of the namespace, starting
 // after the table's recorded maximum; one sink per namespace owns the counter.

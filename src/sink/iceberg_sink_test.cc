@@ -9,6 +9,7 @@
 #include <thread>
 #include <tuple>
 
+#include "common/random.h"
 #include "common/time_util.h"
 #include "event/schema.h"
 #include "iceberg/event_table.h"
@@ -235,6 +236,45 @@ TEST_F(SinkTest, LsnIsAssignedInWriteOrderAndContinuesAfterReopen) {
   for (const DataFileEntry& f : Files(*sink))
     EXPECT_TRUE(f.max_lsn <= 15 || f.min_lsn >= 16) << "a file mixes both sinks' lsns: " << f.file_path;
   EXPECT_EQ(Summary(*sink, kSummaryMaxLsn), "19");
+}
+
+TEST_F(SinkTest, IdIndexFindsEveryEventItWrote) {
+  auto sink = Open(Options());
+  ASSERT_NE(sink, nullptr);
+  std::vector<Event> all = SpreadEvents("tenant-1", 2500);
+  for (Event& e : all) e.Set(field::kId, UuidV4());  // random, not time-ordered
+  // Three commits, each of several hourly files.
+  for (auto [from, to] : {std::pair<size_t, size_t>{0, 1000}, {1000, 2000}, {2000, 2500}}) {
+    ASSERT_TRUE(sink->Write({all.begin() + from, all.begin() + to}).ok());
+    ASSERT_TRUE(sink->Flush().ok());
+  }
+  ASSERT_EQ(sink->GetStats().commits, 3);
+  const auto files = Files(*sink);
+  auto state = sink->table().Load();
+  ASSERT_TRUE(state.ok()) << state.status();
+  auto index = ParseIdIndexSummary(*state->metadata.CurrentSnapshot());
+  ASSERT_TRUE(index.ok()) << index.status();
+  ASSERT_TRUE(index->has_value()) << "the sink's commits carry the id index";
+  EXPECT_GE((*index)->size(), 1u);
+  for (size_t i = 0; i < all.size(); ++i) {
+    const std::string id(all[i].id());
+    auto found = sink->table().LookupId(*state, id);
+    ASSERT_TRUE(found.ok()) << found.status();
+    ASSERT_TRUE(found->has_value());
+    ASSERT_EQ((*found)->size(), 1u) << id;
+    const IdCandidate& c = (**found)[0];
+    // The candidate is the live file of the event's hour whose lsn range holds its lsn (write index + 1).
+    const CivilHour h = CivilFromMicros(*all[i].timestamp_us());
+    const auto lsn = static_cast<int64_t>(i + 1);
+    auto it = std::find_if(files.begin(), files.end(), [&](const DataFileEntry& f) {
+      return f.file_path.ends_with("/" + c.file_path);
+    });
+    ASSERT_NE(it, files.end()) << c.file_path << " is not a live file";
+    EXPECT_EQ(it->file_size_in_bytes, c.file_size_in_bytes);
+    EXPECT_EQ(std::tie(it->partition.year, it->partition.month, *it->partition.day, *it->partition.hour),
+              std::tie(h.year, h.month, h.day, h.hour)) << id;
+    EXPECT_TRUE(it->min_lsn <= lsn && lsn <= it->max_lsn) << id << " lsn " << lsn << " in " << c.file_path;
+  }
 }
 
 TEST_F(SinkTest, WriteRejectsTheWholeCallNamingTheField) {
