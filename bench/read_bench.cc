@@ -21,10 +21,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
-#include "common/random.h"
 #include "common/time_util.h"
 #include "duckdb.hpp"
 #include "event/event_generator.h"
@@ -58,9 +58,22 @@ struct Options {
   int lookups = 100;
   std::string dir = "/tmp/strata-read-bench";
   bool reuse = false;
+  bool lookups_only = false;  // skip sections 2-4 (for profiling)
 };
 
 const int64_t kStart = ParseIso8601Micros("2024-01-01T00:00:00Z").value();
+
+// A random (version 4) UUID from `rng`: the same seed, the same ids (so --reuse finds them).
+std::string SeededUuidV4(std::mt19937_64& rng) {
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & ~0xF000ull) | 0x4000ull;                 // version 4
+  lo = (lo & ~(3ull << 62)) | (2ull << 62);           // variant 10
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx", static_cast<unsigned long long>(hi >> 32),
+                static_cast<unsigned long long>((hi >> 16) & 0xFFFF), static_cast<unsigned long long>(hi & 0xFFFF),
+                static_cast<unsigned long long>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return buf;
+}
 
 // Writes `events` generated events of namespace `ns` (random UUID ids when
 // `uuid_ids`) unless the table already holds them; returns sample ids.
@@ -73,6 +86,7 @@ std::vector<std::string> BuildTable(const std::shared_ptr<ObjectStore>& bucket, 
   gen.seed = uuid_ids ? 7 : 5;
   gen.ns_prefix = ns.substr(0, ns.size() - 1);
   EventGenerator generator(gen);
+  std::mt19937_64 rng(gen.seed);
   const int64_t every = std::max<int64_t>(1, o.events / static_cast<int64_t>(samples));
   std::vector<std::string> ids;
   auto existing = IcebergReader::Open(bucket).value()->Query(Must(TableRef::Namespace("cdc/", ns), "ns"),
@@ -91,7 +105,7 @@ std::vector<std::string> BuildTable(const std::shared_ptr<ObjectStore>& bucket, 
   std::vector<Event> batch;
   Event e;
   for (int64_t i = 0; generator.Next(&e); ++i) {
-    if (uuid_ids) e.Set(field::kId, UuidV4());
+    if (uuid_ids) e.Set(field::kId, SeededUuidV4(rng));
     if (i % every == every / 2) ids.emplace_back(e.id());
     if (reuse) continue;
     batch.push_back(std::move(e));
@@ -144,8 +158,9 @@ void PrintLookups(const char* name, const LookupStats& s, size_t total) {
               s.found, total, s.indexed);
 }
 
-std::unique_ptr<IcebergReader> R2Reader(const std::shared_ptr<ObjectStore>& local) {
-  auto latent = Must(LatencyStore::Create(local, LatencyModel::R2()), "latency store");
+std::unique_ptr<IcebergReader> R2Reader(const std::shared_ptr<ObjectStore>& local,
+                                        const LatencyModel& model = LatencyModel::R2()) {
+  auto latent = Must(LatencyStore::Create(local, model), "latency store");
   return Must(IcebergReader::Open(latent), "reader");
 }
 
@@ -160,16 +175,23 @@ void BenchLookups(const std::shared_ptr<ObjectStore>& local, const std::string& 
   auto reader = R2Reader(local);
   for (const std::string& id : warmup) Lookup(*reader, ns, id, &discard);
   for (const std::string& id : measured) Lookup(*reader, ns, id, &warm);
+  // The same warm lookups without any latency: what the reader itself costs.
+  LookupStats cpu;
+  auto unlatent = R2Reader(local, LatencyModel::None());
+  for (const std::string& id : warmup) Lookup(*unlatent, ns, id, &discard);
+  for (const std::string& id : measured) Lookup(*unlatent, ns, id, &cpu);
   std::printf("cdc/%s (%s ids)\n", ns.c_str(), ns == "uuid-1" ? "random UUID" : "ULID");
   std::printf("  %-18s %5s  %6s  %6s  %6s  %6s  %6s  %s  %s\n", "lookup", "n", "req", "maxreq", "p50ms", "p95ms",
               "maxms", "found", "indexed");
   PrintLookups("cold (no cache)", cold, measured.size());
   PrintLookups("warm metadata", warm, measured.size());
+  PrintLookups("warm, no latency", cpu, measured.size());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   Options o;
   for (int i = 1; i < argc; ++i) {
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -178,6 +200,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--lookups")) o.lookups = std::stoi(next());
     else if (!std::strcmp(argv[i], "--dir")) o.dir = next();
     else if (!std::strcmp(argv[i], "--reuse")) o.reuse = true;
+    else if (!std::strcmp(argv[i], "--lookups-only")) o.lookups_only = true;
     else {
       std::fprintf(stderr, "usage: read_bench [--events N] [--days D] [--lookups L] [--dir DIR] [--reuse]\n");
       return 2;
@@ -199,6 +222,7 @@ int main(int argc, char** argv) {
   std::printf("1. point lookups through the R2 model (targets: warm <= 2 requests, p95 <= 60 ms; cold <= 5, p95 <= 150 ms)\n");
   BenchLookups(local, "bench-1", ulids, o.lookups);
   BenchLookups(local, "uuid-1", uuids, o.lookups);
+  if (o.lookups_only) return 0;
 
   std::printf("\n2. partition pruning (target: >= 96%% of files skipped)\n");
   const std::string day_sql =

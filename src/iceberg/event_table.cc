@@ -37,6 +37,18 @@ std::string_view PartitionSchemeName(PartitionScheme scheme) {
   return "hourly";
 }
 
+bool IsEventTableSchema(const IcebergSchema& schema) {
+  const auto& columns = UnifiedEventColumns();
+  if (schema.fields.size() != columns.size()) return false;
+  for (size_t idx = 0; idx < columns.size(); ++idx) {
+    const SchemaField& f = schema.fields[idx];
+    if (f.id != columns[idx].field_id || f.name != columns[idx].name || !f.type.is_string() ||
+        f.type.get<std::string>() != IcebergTypeName(columns[idx].type))
+      return false;
+  }
+  return true;
+}
+
 TableMetadata NewEventTableMetadata(PartitionScheme scheme) {
   TableMetadata md;
   md.format_version = 2;

@@ -26,6 +26,10 @@ std::string_view PartitionSchemeName(PartitionScheme scheme);
 /// Metadata for a new, empty UnifiedEvent table (location left empty).
 TableMetadata NewEventTableMetadata(PartitionScheme scheme);
 
+/// True when `schema` is exactly the UnifiedEvent schema (same field ids,
+/// names and types, in order): the columns of every data file Strata writes.
+bool IsEventTableSchema(const IcebergSchema& schema);
+
 /// The scheme a table was created with (from its default partition spec).
 Result<PartitionScheme> SchemeOfTable(const TableMetadata& metadata);
 

@@ -42,6 +42,12 @@ Result<std::shared_ptr<const LocatedTable>> TableCache::Current(const std::strin
   return current;
 }
 
+std::shared_ptr<const LocatedTable> TableCache::Cached(const std::string& table_key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tables_.find(table_key + "\n");
+  return it == tables_.end() ? nullptr : it->second.table;
+}
+
 void TableCache::Invalidate() {
   std::lock_guard<std::mutex> lock(mu_);
   tables_.clear();

@@ -41,6 +41,10 @@ class TableCache {
   /// comment). Errors are LocateTable's.
   Result<std::shared_ptr<const LocatedTable>> Current(const std::string& table_key, const LocateOptions& options = {});
 
+  /// The table as last located, without re-checking (nullptr when never
+  /// located): for reads that re-check in parallel (see IcebergReader).
+  std::shared_ptr<const LocatedTable> Cached(const std::string& table_key) const;
+
   /// Forgets the located tables (not the parsed manifests).
   void Invalidate();
 
@@ -56,7 +60,7 @@ class TableCache {
   std::shared_ptr<ObjectStore> store_;
   TableCacheOptions options_;
   std::shared_ptr<MetadataCache> metadata_cache_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, Entry> tables_;  // by table key + "\n" + explicit metadata file
 };
 

@@ -1,6 +1,7 @@
 #include "query/iceberg_reader.h"
 
 #include <algorithm>
+#include <future>
 
 #include "event/schema.h"
 #include "format/column_metrics.h"
@@ -16,6 +17,13 @@ namespace {
 
 constexpr char kLookupSql[] = "SELECT * FROM events WHERE id = $1 LIMIT 1";
 constexpr char kFileIndexColumn[] = "__strata_file_index";
+
+// 'text' with quotes doubled.
+std::string SqlQuoted(const std::string& text) {
+  std::string out = "'";
+  for (char ch : text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
+  return out + "'";
+}
 
 CountingStore::Counts Minus(const CountingStore::Counts& a, const CountingStore::Counts& b) {
   CountingStore::Counts d;
@@ -94,18 +102,49 @@ struct IcebergReader::Impl {
   // The SQL of `events` over the plan's files; their sizes go to the block
   // cache first, so DuckDB's opens cost no Head.
   Result<std::string> ViewSql(const ScanPlan& plan, std::string file_index_column = "") const {
-    if (cache) {
-      ScanSource source{store, {}, nullptr};
-      for (const FileScanTask& task : plan.tasks) {
-        auto key = source.KeyFor(task.read_location.empty() ? task.file.file_path : task.read_location);
-        if (key.ok() && task.file.file_size_in_bytes > 0)
-          cache->SetSizeHint(*key, static_cast<uint64_t>(task.file.file_size_in_bytes));
-      }
-    }
+    SetSizeHints(plan);
+    if (IsPlainEventScan(plan)) return PlainEventRead(plan, file_index_column);
     ScanSqlOptions sql_options;
     sql_options.file_index_column = std::move(file_index_column);
     sql_options.path_for_location = [this](const std::string& location) { return PathFor(location); };
     return BuildScanSql(plan, sql_options);
+  }
+
+  // The plan's file sizes go to the block cache, so DuckDB's opens cost no Head.
+  void SetSizeHints(const ScanPlan& plan) const {
+    if (!cache) return;
+    ScanSource source{store, {}, nullptr};
+    for (const FileScanTask& task : plan.tasks) {
+      auto key = source.KeyFor(task.read_location.empty() ? task.file.file_path : task.read_location);
+      if (key.ok() && task.file.file_size_in_bytes > 0)
+        cache->SetSizeHint(*key, static_cast<uint64_t>(task.file.file_size_in_bytes));
+    }
+  }
+
+  // The files of a plain event scan, read by column name: Strata's own files
+  // carry the table's columns under their names, and a plain read binds
+  // several times faster than the field-id mapping of BuildScanSql.
+  std::string PlainEventRead(const ScanPlan& plan, const std::string& file_index_column) const {
+    std::string list;
+    for (const FileScanTask& task : plan.tasks)
+      list += (list.empty() ? "" : ", ") + SqlQuoted(PathFor(task.read_location));
+    std::string sql = "SELECT *";
+    if (!file_index_column.empty()) sql += ", CAST(file_index AS BIGINT) AS \"" + file_index_column + "\"";
+    return sql + " FROM read_parquet([" + list + "], hive_partitioning = false)";
+  }
+
+  // A scan of UnifiedEvent-schema Parquet files without deletes whose files
+  // hold every column (manifest metrics say so; id-index candidates, which
+  // have none, are Strata's own files): read by column name.
+  static bool IsPlainEventScan(const ScanPlan& plan) {
+    if (plan.tasks.empty() || !plan.delete_files.empty() || !IsEventTableSchema(plan.schema)) return false;
+    for (const FileScanTask& task : plan.tasks) {
+      const DataFile& f = task.file;
+      if (f.file_format != "PARQUET" && f.file_format != "parquet") return false;
+      const bool index_candidate = f.value_counts.empty() && f.column_sizes.empty();
+      if (!index_candidate && f.value_counts.size() < plan.schema.fields.size()) return false;
+    }
+    return true;
   }
 
   Result<std::shared_ptr<const LocatedTable>> Locate(const TableRef& table) {
@@ -138,27 +177,51 @@ struct IcebergReader::Impl {
     return plan;
   }
 
-  // Looks for `request.id` in one table; nullopt when it is not there.
+  // Looks for `request.id` in one table; nullopt when it is not there. When
+  // the table was located before, the lookup runs on that metadata while the
+  // pointer is re-checked in parallel (one round trip instead of two); only
+  // if the table moved on is the lookup redone on the new metadata.
   Result<std::optional<Record>> LookupIn(const std::string& root, const LookupRequest& request, bool required,
+                                         bool want_entry, ReadReport* report) {
+    const TableRef table{root, {}};
+    if (auto known = tables->Cached(root)) {
+      auto recheck = std::async(std::launch::async, [&] { return Locate(table); });
+      auto speculative = LookupAt(*known, root, request, required, want_entry, report);
+      auto current = recheck.get();
+      STRATA_RETURN_IF_ERROR(current.status());
+      if (current->get() == known.get()) return speculative;
+      return LookupAt(**current, root, request, required, want_entry, report);
+    }
+    STRATA_ASSIGN_OR_RETURN(auto located, Locate(table));
+    return LookupAt(*located, root, request, required, want_entry, report);
+  }
+
+  Result<std::optional<Record>> LookupAt(const LocatedTable& located, const std::string& root,
+                                         const LookupRequest& request, bool required, bool want_entry,
                                          ReadReport* report) {
     ReadOptions read;
     if (request.snapshot_id) read.snapshot = SnapshotSelector::ById(*request.snapshot_id);
     read.params = {request.id};
-    STRATA_ASSIGN_OR_RETURN(auto located, Locate(TableRef{root, {}}));
-    STRATA_ASSIGN_OR_RETURN(IcebergSchema schema, ScanSchema(located->metadata, read.snapshot));
+    STRATA_ASSIGN_OR_RETURN(IcebergSchema schema, ScanSchema(located.metadata, read.snapshot));
     if (!schema.FindField("id")) {
       if (!required) return std::optional<Record>();
       return Status::InvalidArgument("table " + store->UriFor(root) + " has no column `id` to look up");
     }
-    STRATA_ASSIGN_OR_RETURN(ScanPlan plan, IndexedPlan(*located, root, schema, read, report));
+    STRATA_ASSIGN_OR_RETURN(ScanPlan plan, IndexedPlan(located, root, schema, read, report));
     const bool from_index = report->used_id_index;
     if (!from_index) {
-      STRATA_ASSIGN_OR_RETURN(plan, Plan(*located, TableRef{root, {}}, kLookupSql, read, report));
+      STRATA_ASSIGN_OR_RETURN(plan, Plan(located, TableRef{root, {}}, kLookupSql, read, report));
     }
     // One read of every candidate; the extra last column says which file matched.
     if (plan.tasks.empty()) return std::optional<Record>();
-    STRATA_ASSIGN_OR_RETURN(std::string view_sql, ViewSql(plan, kFileIndexColumn));
-    STRATA_ASSIGN_OR_RETURN(QueryResult rows, engine->Query(view_sql, kLookupSql, read.params));
+    std::string view_sql, sql = kLookupSql;
+    if (IsPlainEventScan(plan)) {
+      sql = PlainEventRead(plan, kFileIndexColumn) + " WHERE id = $1 LIMIT 1";
+    } else {
+      STRATA_ASSIGN_OR_RETURN(view_sql, ViewSql(plan, kFileIndexColumn));
+    }
+    SetSizeHints(plan);
+    STRATA_ASSIGN_OR_RETURN(QueryResult rows, engine->Query(view_sql, sql, read.params));
     if (rows.rows.empty()) return std::optional<Record>();
     const auto* file_index = std::get_if<int64_t>(&rows.rows[0].back());
     if (!file_index || *file_index < 0 || static_cast<size_t>(*file_index) >= plan.tasks.size())
@@ -171,10 +234,12 @@ struct IcebergReader::Impl {
     record.table_root = root;
     record.snapshot_id = plan.snapshot_id;
     record.row = std::move(rows);
-    if (from_index) {
+    if (!from_index) {
+      record.file = EntryOf(task.file);
+    } else if (want_entry) {
       STRATA_ASSIGN_OR_RETURN(record.file, EntryFromFooter(task, record.row));
     } else {
-      record.file = EntryOf(task.file);
+      record.file = PartialEntry(task, record.row);
     }
     return std::optional<Record>(std::move(record));
   }
@@ -220,9 +285,8 @@ struct IcebergReader::Impl {
     return plan;
   }
 
-  // The DataFileEntry of an index candidate, from its Parquet footer (cached
-  // by the lookup that just read it) and the partition columns of `row`.
-  Result<DataFileEntry> EntryFromFooter(const FileScanTask& task, const QueryResult& row) {
+  // An index candidate's path, size and partition (from the row's columns).
+  static DataFileEntry PartialEntry(const FileScanTask& task, const QueryResult& row) {
     DataFileEntry d;
     d.file_path = task.file.file_path;
     d.file_size_in_bytes = task.file.file_size_in_bytes;
@@ -236,10 +300,14 @@ struct IcebergReader::Impl {
     d.partition.month = static_cast<int>(cell("month").value_or(0));
     if (auto day = cell("day")) d.partition.day = static_cast<int>(*day);
     if (auto hour = cell("hour")) d.partition.hour = static_cast<int>(*hour);
-    std::string path = PathFor(task.read_location);
-    std::string quoted = "'";
-    for (char ch : path) quoted += ch == '\'' ? std::string("''") : std::string(1, ch);
-    quoted += "'";
+    return d;
+  }
+
+  // The DataFileEntry of an index candidate, from its Parquet footer (cached
+  // by the lookup that just read it) and the partition columns of `row`.
+  Result<DataFileEntry> EntryFromFooter(const FileScanTask& task, const QueryResult& row) {
+    DataFileEntry d = PartialEntry(task, row);
+    const std::string quoted = SqlQuoted(PathFor(task.read_location));
     const std::string sql =
         "SELECT (SELECT SUM(num_rows) FROM parquet_file_metadata(" + quoted + ")), "
         "MIN(TRY_CAST(stats_min_value AS BIGINT)) FILTER (WHERE path_in_schema = 'lsn'), "
@@ -260,7 +328,7 @@ struct IcebergReader::Impl {
     return d;
   }
 
-  Result<std::optional<Record>> Lookup(const LookupRequest& request, ReadReport* report) {
+  Result<std::optional<Record>> Lookup(const LookupRequest& request, bool want_entry, ReadReport* report) {
     if (request.id.empty()) return Status::InvalidArgument("a lookup needs an event id");
     const auto before = counting->Snapshot();
     std::vector<std::string> roots;
@@ -279,7 +347,7 @@ struct IcebergReader::Impl {
     ScanStats total;
     std::optional<Record> found;
     for (const std::string& root : roots) {
-      STRATA_ASSIGN_OR_RETURN(found, LookupIn(root, request, required, out));
+      STRATA_ASSIGN_OR_RETURN(found, LookupIn(root, request, required, want_entry, out));
       total.manifests += out->stats.manifests;
       total.manifests_pruned += out->stats.manifests_pruned;
       total.data_files += out->stats.data_files;
@@ -335,13 +403,13 @@ Result<ReadReport> IcebergReader::Explain(const TableRef& table, std::string_vie
 }
 
 Result<std::optional<DataFileEntry>> IcebergReader::FindFile(const LookupRequest& request, ReadReport* report) {
-  STRATA_ASSIGN_OR_RETURN(auto record, impl_->Lookup(request, report));
+  STRATA_ASSIGN_OR_RETURN(auto record, impl_->Lookup(request, /*want_entry=*/true, report));
   if (!record) return std::optional<DataFileEntry>();
   return std::optional<DataFileEntry>(std::move(record->file));
 }
 
 Result<std::optional<Record>> IcebergReader::GetRecord(const LookupRequest& request, ReadReport* report) {
-  return impl_->Lookup(request, report);
+  return impl_->Lookup(request, /*want_entry=*/false, report);
 }
 
 Result<std::shared_ptr<const LocatedTable>> IcebergReader::Metadata(const TableRef& table) {

@@ -103,6 +103,9 @@ struct LookupRequest {
 struct Record {
   std::string table_root;
   int64_t snapshot_id = 0;
+  /// The data file. When the id index found it, GetRecord fills only the
+  /// path, size and partition (FindFile reads the counts and ranges from
+  /// the file's footer); otherwise everything the manifest says.
   DataFileEntry file;
   QueryResult row;  // exactly one row, the table's columns
 };
