@@ -9,7 +9,7 @@
 #include "common/temp_dir.h"
 #include "event/event_generator.h"
 #include "format/parquet_writer.h"
-#include "query/query_engine.h"
+#include "query/iceberg_reader.h"
 #include "query/sql_engine.h"
 #include "sink/iceberg_sink.h"
 #include "store/caching_store.h"
@@ -50,20 +50,29 @@ class ObjectStoreFsTest : public ::testing::Test {
   uint64_t data_bytes_ = 0;
 };
 
+// A reader without the block cache, so the bucket sees every read DuckDB makes.
+std::unique_ptr<IcebergReader> Uncached(std::shared_ptr<ObjectStore> bucket) {
+  ReaderOptions options;
+  options.block_cache.capacity_bytes = 0;
+  auto reader = IcebergReader::Open(std::move(bucket), options);
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  return std::move(*reader);
+}
+
+const TableRef kTenant{"cdc/tenant-1", {}};
+
 TEST_F(ObjectStoreFsTest, QueriesAMemoryBucket) {
-  auto query = EventQuery::Open(memory_, "cdc/", "tenant-1");
-  ASSERT_TRUE(query.ok()) << query.status();
-  auto r = (*query)->Query("SELECT count(*), count(DISTINCT event_type) FROM events");
+  auto query = Uncached(memory_);
+  auto r = query->Query(kTenant, "SELECT count(*), count(DISTINCT event_type) FROM events");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(std::get<int64_t>(r->rows[0][0]), 20000);
   EXPECT_EQ(std::get<int64_t>(r->rows[0][1]), 10);
 }
 
 TEST_F(ObjectStoreFsTest, PointQueryReadsOnlyPartsOfTheFiles) {
-  auto query = EventQuery::Open(counting_, "cdc/", "tenant-1");
-  ASSERT_TRUE(query.ok()) << query.status();
+  auto query = Uncached(counting_);
   counting_->Reset();
-  auto r = (*query)->Query("SELECT event_type FROM events WHERE id = '" + some_id_ + "'");
+  auto r = query->Query(kTenant, "SELECT event_type FROM events WHERE id = '" + some_id_ + "'");
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->rows.size(), 1u);
   auto counts = counting_->Snapshot();
@@ -77,13 +86,12 @@ TEST_F(ObjectStoreFsTest, PointQueryReadsOnlyPartsOfTheFiles) {
 }
 
 TEST_F(ObjectStoreFsTest, MissingDataFileIsAClearError) {
-  auto query = EventQuery::Open(memory_, "cdc/", "tenant-1");
-  ASSERT_TRUE(query.ok());
+  auto query = Uncached(memory_);
   auto listing = memory_->ListAll("cdc/tenant-1/data/");
   ASSERT_TRUE(listing.ok());
   ASSERT_FALSE(listing->empty());
   ASSERT_TRUE(memory_->Delete(listing->front().key).ok());
-  auto r = (*query)->Query("SELECT count(*) FROM events");
+  auto r = query->Query(kTenant, "SELECT count(*) FROM events");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find(listing->front().key), std::string::npos) << r.status();
 }

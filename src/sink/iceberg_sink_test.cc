@@ -1,5 +1,5 @@
 // IcebergSink: the files, snapshots, lsns, flush triggers, validation, stats and
-// failure handling a user observes. SQL read-back is in query/query_engine_test.cc.
+// failure handling a user observes. SQL read-back is in query/sql_query_test.cc.
 #include "sink/iceberg_sink.h"
 
 #include <gtest/gtest.h>

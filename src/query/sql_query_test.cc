@@ -1,7 +1,7 @@
-// EventQuery: SQL over a namespace's table, checked against answers computed
-// in C++ from the ingested events. Also the sink's read-back checks that need
-// SQL (lsn order, no duplicates after a failed flush).
-#include "query/query_engine.h"
+// SQL over a namespace's table through IcebergReader, checked against
+// answers computed in C++ from the ingested events. Also the sink's read-back
+// checks that need SQL (lsn order, no duplicates after a failed flush).
+#include "query/iceberg_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -42,13 +42,32 @@ void Ingest(const SinkOptions& o, const std::vector<Event>& events, size_t chunk
   ASSERT_TRUE((*sink)->Close().ok());
 }
 
-std::unique_ptr<EventQuery> OpenQuery(std::shared_ptr<ObjectStore> bucket, std::string_view ns = "tenant-1") {
-  auto q = EventQuery::Open(std::move(bucket), "cdc/", ns);
-  EXPECT_TRUE(q.ok()) << q.status();
-  return q.ok() ? std::move(*q) : nullptr;
+// One namespace's table as the tests query it: the reader, the table, and
+// how many data files the last query scanned.
+struct NamespaceQuery {
+  std::unique_ptr<IcebergReader> reader;
+  TableRef table;
+  size_t files = 0;
+
+  Result<QueryResult> Query(std::string_view sql) {
+    ReadReport report;
+    auto r = reader->Query(table, sql, {}, &report);
+    files = report.files_scanned;
+    return r;
+  }
+  size_t file_count() const { return files; }
+};
+
+std::unique_ptr<NamespaceQuery> OpenQuery(std::shared_ptr<ObjectStore> bucket, std::string_view ns = "tenant-1") {
+  auto reader = IcebergReader::Open(std::move(bucket));
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  auto table = TableRef::Namespace("cdc/", ns);
+  EXPECT_TRUE(table.ok()) << table.status();
+  if (!reader.ok() || !table.ok()) return nullptr;
+  return std::make_unique<NamespaceQuery>(NamespaceQuery{std::move(*reader), std::move(*table)});
 }
 
-QueryResult RunSql(EventQuery& q, std::string_view sql) {
+QueryResult RunSql(NamespaceQuery& q, std::string_view sql) {
   auto r = q.Query(sql);
   EXPECT_TRUE(r.ok()) << sql << ": " << r.status();
   return r.ok() ? *r : QueryResult{};
@@ -59,7 +78,7 @@ int64_t Int(const Cell& c) {
   return std::holds_alternative<int64_t>(c) ? std::get<int64_t>(c) : -1;
 }
 
-int64_t Scalar(EventQuery& q, std::string_view sql) {
+int64_t Scalar(NamespaceQuery& q, std::string_view sql) {
   QueryResult r = RunSql(q, sql);
   if (r.rows.size() != 1 || r.rows[0].empty()) {
     ADD_FAILURE() << sql << ": expected one row";
@@ -92,7 +111,7 @@ class GeneratedQueryTest : public ::testing::Test {
   static TempDir* dir_;
   static std::shared_ptr<LocalStore> bucket_;
   static std::vector<Event>* events_;
-  std::unique_ptr<EventQuery> query_;
+  std::unique_ptr<NamespaceQuery> query_;
 };
 TempDir* GeneratedQueryTest::dir_ = nullptr;
 std::shared_ptr<LocalStore> GeneratedQueryTest::bucket_;
@@ -175,15 +194,6 @@ TEST_F(GeneratedQueryTest, ReportsColumnNamesAndTypes) {
   EXPECT_EQ(r.column_types, (std::vector<std::string>{"TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE"}));
 }
 
-// BUG (query_engine.cc:82, ToCell): for TIMESTAMP_TZ values it calls
-// v.GetValue<duckdb::timestamp_t>(), which throws duckdb ConversionException
-// "Unimplemented type for cast (INT64 -> INT64)"; the exception escapes
-// EventQuery::Query (its try/catch only covers con->Query, not the row
-// conversion), so any query returning a timestamptz value — `SELECT
-// timestamp ...`, `min(timestamp)`, `date_trunc('hour', timestamp)` — throws
-// out of the API instead of returning "2024-...Z". Fix: use
-// v.GetValue<duckdb::timestamp_tz_t>().value (or duckdb::TimestampValue::Get(v))
-// for TIMESTAMP_TZ, and wrap the row conversion loop in the try/catch.
 TEST_F(GeneratedQueryTest, TimestampsComeBackAsIso8601Utc) {
   int64_t min_ts = INT64_MAX;
   for (const Event& e : *events_) min_ts = std::min(min_ts, *e.timestamp_us());
@@ -264,12 +274,14 @@ TEST_F(QueryTest, NewSnapshotIsVisibleToTheNextQuery) {
   EXPECT_EQ(Scalar(*q, "SELECT max(lsn) FROM events"), 140);
 }
 
-TEST_F(QueryTest, OpenWithoutTableIsNotFound) {
-  auto q = EventQuery::Open(bucket_, "cdc/", "nobody");
-  ASSERT_FALSE(q.ok());
-  EXPECT_EQ(q.status().code(), StatusCode::kNotFound) << q.status();
-  q = EventQuery::Open(bucket_, "cdc/", "../x");
-  EXPECT_EQ(q.status().code(), StatusCode::kInvalidArgument) << q.status();
+TEST_F(QueryTest, QueryWithoutTableIsNotFound) {
+  auto q = OpenQuery(bucket_, "nobody");
+  ASSERT_NE(q, nullptr);
+  auto r = q->Query("SELECT 1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound) << r.status();
+  EXPECT_NE(r.status().message().find("no Iceberg table"), std::string::npos) << r.status();
+  EXPECT_EQ(TableRef::Namespace("cdc/", "../x").status().code(), StatusCode::kInvalidArgument);
 }
 
 // Sink read-back through SQL: lsn order across Write calls and sink reopen.
