@@ -31,5 +31,6 @@ void RegisterTable(CLI::App& app);
 void RegisterQuery(CLI::App& app);
 void RegisterExplain(CLI::App& app);
 void RegisterLookup(CLI::App& app);
+void RegisterIndex(CLI::App& app);
 
 }  // namespace strata::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   strata::cli::RegisterQuery(app);
   strata::cli::RegisterExplain(app);
   strata::cli::RegisterLookup(app);
+  strata::cli::RegisterIndex(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

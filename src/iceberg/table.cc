@@ -209,8 +209,26 @@ Result<std::vector<ManifestEntry>> IcebergTable::LiveEntries(const TableState& s
 }
 
 Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const CommitOptions& options) {
-  STRATA_RETURN_IF_ERROR(options.Validate());
   if (request.files.empty()) return Status::InvalidArgument("an append needs at least one data file");
+  return Commit(request, options, /*compact_id_index=*/false);
+}
+
+Result<std::optional<CommitResult>> IcebergTable::CompactIdIndex(const CommitOptions& options) {
+  STRATA_ASSIGN_OR_RETURN(TableState state, Load());
+  const Snapshot* current = state.metadata.CurrentSnapshot();
+  if (!current) return Status::NotFound("table " + Location() + " has no snapshot, so no id index to compact");
+  STRATA_ASSIGN_OR_RETURN(auto segments, ParseIdIndexSummary(*current));
+  if (!segments)
+    return Status::InvalidArgument("the current snapshot of " + Location() + " has no id index (written by " +
+                                   "another engine, or by an append without ids)");
+  if (segments->size() <= 1) return std::optional<CommitResult>();
+  STRATA_ASSIGN_OR_RETURN(CommitResult result, Commit(AppendRequest{}, options, /*compact_id_index=*/true));
+  return std::optional<CommitResult>(result);
+}
+
+Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const CommitOptions& options,
+                                          bool compact_id_index) {
+  STRATA_RETURN_IF_ERROR(options.Validate());
   if (!request.file_ids.empty()) {
     if (request.file_ids.size() != request.files.size())
       return Status::InvalidArgument("an append's file_ids must list the ids of each of its " +
@@ -248,6 +266,7 @@ Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const Co
   std::vector<ManifestEntry> entries;
   int64_t added_records = 0, added_bytes = 0;
   std::set<std::vector<Value>> partitions;
+  std::optional<ManifestFile> added;
   for (const DataFile& file : request.files) {
     ManifestEntry e;
     e.status = EntryStatus::kAdded;
@@ -258,17 +277,19 @@ Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const Co
     partitions.insert(file.partition);
     entries.push_back(std::move(e));
   }
-  STRATA_ASSIGN_OR_RETURN(std::string manifest_bytes, WriteManifest(context, entries));
-  const std::string manifest_key = MetadataKey(UuidV4() + "-m0.avro");
-  STRATA_RETURN_IF_ERROR(store_->Put(manifest_key, manifest_bytes, PutOptions::CreateOnly()));
-  ManifestFile added;
-  added.manifest_path = store_->UriFor(manifest_key);
-  added.manifest_length = static_cast<int64_t>(manifest_bytes.size());
-  added.partition_spec_id = context.spec->spec_id;
-  added.added_snapshot_id = snapshot_id;
-  added.added_files_count = static_cast<int>(entries.size());
-  added.added_rows_count = added_records;
-  added.partitions = SummarizePartitions(context, entries);
+  if (!entries.empty()) {
+    STRATA_ASSIGN_OR_RETURN(std::string manifest_bytes, WriteManifest(context, entries));
+    const std::string manifest_key = MetadataKey(UuidV4() + "-m0.avro");
+    STRATA_RETURN_IF_ERROR(store_->Put(manifest_key, manifest_bytes, PutOptions::CreateOnly()));
+    added.emplace();
+    added->manifest_path = store_->UriFor(manifest_key);
+    added->manifest_length = static_cast<int64_t>(manifest_bytes.size());
+    added->partition_spec_id = context.spec->spec_id;
+    added->added_snapshot_id = snapshot_id;
+    added->added_files_count = static_cast<int>(entries.size());
+    added->added_rows_count = added_records;
+    added->partitions = SummarizePartitions(context, entries);
+  }
 
   // 2. One id index segment for the new files, reused by every attempt.
   std::optional<IdIndexSegment> added_segment;
@@ -295,8 +316,10 @@ Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const Co
     const int64_t now_ms = std::max(NowMillis(), md.last_updated_ms + 1);
 
     std::vector<ManifestFile> manifests;
-    added.sequence_number = added.min_sequence_number = sequence_number;
-    manifests.push_back(added);
+    if (added) {
+      added->sequence_number = added->min_sequence_number = sequence_number;
+      manifests.push_back(*added);
+    }
     if (parent) {
       STRATA_ASSIGN_OR_RETURN(auto parent_manifests, Manifests(*parent));
       manifests.insert(manifests.end(), parent_manifests.begin(), parent_manifests.end());
@@ -306,7 +329,18 @@ Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const Co
     std::optional<std::vector<IdIndexSegment>> id_segments;
     std::optional<IdIndexSegment> merged_segment;  // written by this attempt
     std::string id_index_error;
-    if (with_id_index) {
+    if (compact_id_index) {
+      if (!parent) return Status::NotFound("table " + Location() + " has no snapshot, so no id index to compact");
+      STRATA_ASSIGN_OR_RETURN(auto parsed, ParseIdIndexSummary(*parent));
+      if (!parsed) return Status::InvalidArgument("the current snapshot of " + Location() + " has no id index");
+      id_segments = std::move(*parsed);
+      if (id_segments->size() > 1) {
+        STRATA_ASSIGN_OR_RETURN(IdIndexSegment one,
+                                MergeIdIndexSegments(*store_, base_key_, *id_segments, options.id_index));
+        merged_segment = one;
+        id_segments = std::vector<IdIndexSegment>{one};
+      }
+    } else if (with_id_index) {
       if (!parent) {
         id_segments.emplace();
       } else if (auto parsed = ParseIdIndexSummary(*parent); !parsed.ok()) {
@@ -350,7 +384,9 @@ Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const Co
     const auto empty = std::map<std::string, std::string>{};
     const auto& prev = parent ? parent->summary : empty;
     auto& sum = snap.summary;
-    sum["operation"] = "append";
+    // An index compaction adds and removes no files: "replace" (Iceberg's
+    // operation for rewrites that do not change the table's data).
+    sum["operation"] = compact_id_index ? "replace" : "append";
     sum["added-data-files"] = std::to_string(request.files.size());
     sum["added-records"] = std::to_string(added_records);
     sum["added-files-size"] = std::to_string(added_bytes);
@@ -364,6 +400,10 @@ Result<CommitResult> IcebergTable::Append(const AppendRequest& request, const Co
     for (const auto& [k, v] : request.summary) sum[k] = v;
     for (const std::string& key : request.max_merged_summary_keys) {
       if (prev.count(key) && (!sum.count(key) || SummaryInt(prev, key) > SummaryInt(sum, key))) sum[key] = prev.at(key);
+    }
+    if (compact_id_index) {
+      for (const auto& [k, v] : prev)
+        if (k.starts_with("strata.")) sum[k] = v;  // strata.max-lsn and friends carry over
     }
     sum.erase(kSummaryIdIndex);  // only Append writes these
     sum.erase(kSummaryIdIndexError);

@@ -109,6 +109,16 @@ class IcebergTable {
   /// Writes one manifest for the files, then commits with retries.
   Result<CommitResult> Append(const AppendRequest& request, const CommitOptions& options = {});
 
+  /// Merges the current snapshot's id index into one segment, committed as a
+  /// new snapshot with operation "replace" that changes no data (the same
+  /// manifests; Iceberg readers see the same rows). Cold point lookups then
+  /// read one index page instead of one per segment. A no-op (nullopt) when
+  /// the index already has at most one segment; NotFound when the table has
+  /// no snapshot; FailedPrecondition-like InvalidArgument when the current
+  /// snapshot has no id index. Retries lost races like Append (the merge is
+  /// redone on the new parent).
+  Result<std::optional<CommitResult>> CompactIdIndex(const CommitOptions& options = {});
+
   /// The manifests of a snapshot (read and cached: manifest lists are immutable).
   Result<std::vector<ManifestFile>> Manifests(const Snapshot& snapshot) const;
   /// The live data files of a snapshot (current when nullopt), with their entries.
@@ -128,6 +138,9 @@ class IcebergTable {
   std::string MetadataKey(std::string_view name) const;
 
  private:
+  // Append's commit loop; `compact_id_index` commits no files and merges the
+  // parent's whole id index into one segment (operation "replace").
+  Result<CommitResult> Commit(const AppendRequest& request, const CommitOptions& options, bool compact_id_index);
   static Result<const Snapshot*> SnapshotOf(const TableState& state, std::optional<int64_t> snapshot_id);
   Result<std::string> ReadImmutable(const std::string& location) const;
   Result<std::string> KeyOf(const std::string& location) const;

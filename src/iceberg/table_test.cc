@@ -334,6 +334,62 @@ TEST_F(TableTest, AppendsWithIdsKeepAnIndexOfEveryLiveFile) {
       << "segments merged away by the commit that wrote them are deleted";
 }
 
+TEST_F(TableTest, CompactIdIndexMergesToOneSegmentWithoutChangingData) {
+  std::vector<FileWithIds> all;
+  for (int commit = 0; commit < 6; ++commit) {
+    std::vector<FileWithIds> files = {MakeFileWithIds(*store_, "k" + std::to_string(commit), commit == 0 ? 3000 : 100)};
+    AppendRequest request = RequestWithIds(files);
+    request.summary[kSummaryMaxLsn] = std::to_string(100 * (commit + 1));
+    ASSERT_TRUE(table_->Append(request).ok());
+    all.insert(all.end(), files.begin(), files.end());
+  }
+  TableState before = MustLoad();
+  ASSERT_GT(IndexOf(before.metadata.CurrentSnapshot())->size(), 1u);
+  auto live_before = table_->LiveEntries(before);
+  ASSERT_TRUE(live_before.ok());
+
+  auto compacted = table_->CompactIdIndex();
+  ASSERT_TRUE(compacted.ok()) << compacted.status();
+  ASSERT_TRUE(compacted->has_value());
+  TableState after = MustLoad();
+  const Snapshot* current = after.metadata.CurrentSnapshot();
+  EXPECT_EQ(current->operation(), "replace");
+  EXPECT_EQ(current->parent_snapshot_id, before.metadata.current_snapshot_id);
+  EXPECT_EQ(current->summary.at(kSummaryMaxLsn), "600");
+  EXPECT_EQ(current->summary.at("total-records"), before.metadata.CurrentSnapshot()->summary.at("total-records"));
+  EXPECT_EQ(current->summary.at("added-data-files"), "0");
+  auto index = IndexOf(current);
+  ASSERT_TRUE(index.has_value());
+  ASSERT_EQ(index->size(), 1u);
+  auto live_after = table_->LiveEntries(after);
+  ASSERT_TRUE(live_after.ok());
+  ASSERT_EQ(live_after->size(), live_before->size());
+  for (size_t i = 0; i < live_after->size(); ++i)
+    EXPECT_EQ((*live_after)[i].data_file.file_path, (*live_before)[i].data_file.file_path);
+  for (const FileWithIds& f : all) {
+    auto found = table_->LookupId(after, f.ids[3]);
+    ASSERT_TRUE(found.ok() && found->has_value()) << found.status();
+    EXPECT_EQ(**found, (std::vector<IdCandidate>{{Relative(f.file.file_path), f.file.file_size_in_bytes}}));
+  }
+  // Already one segment: nothing to do. The old snapshot still reads its own segments.
+  auto again = table_->CompactIdIndex();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->has_value());
+  auto old = table_->LookupId(after, all[0].ids[0], *before.metadata.current_snapshot_id);
+  ASSERT_TRUE(old.ok() && old->has_value()) << old.status();
+  EXPECT_EQ((*old)->size(), 1u);
+}
+
+TEST_F(TableTest, CompactIdIndexNeedsAnIndex) {
+  EXPECT_TRUE(table_->CompactIdIndex().status().IsNotFound());
+  AppendRequest plain;
+  plain.files = {MakeFileWithIds(*store_, "plain", 10).file};
+  ASSERT_TRUE(table_->Append(plain).ok());
+  auto r = table_->CompactIdIndex();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("no id index"), std::string::npos) << r.status();
+}
+
 TEST_F(TableTest, ColdLookupCostsThreeMetadataRequestsAndOneGetPerSegment) {
   for (int commit = 0; commit < 3; ++commit) {
     auto r = table_->Append(RequestWithIds({MakeFileWithIds(*store_, "f" + std::to_string(commit), 1000)}));
