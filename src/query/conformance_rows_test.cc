@@ -8,18 +8,16 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "common/time_util.h"
 #include "duckdb.hpp"
 #include "iceberg/manifest_schemas.h"
+#include "query/conformance_test_util.h"
 #include "query/decimal_test_util.h"
 #include "query/iceberg_sql.h"
 
@@ -29,27 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-const std::vector<std::string> kTables = {
-    "icebird-java-bunnies",          "icebird-spark-rename-column",   "duckdb-equality-deletes-mytable",
-    "duckdb-equality-delete-cross-partition", "duckdb-hive-partitioned-table", "duckdb-lineitem-iceberg",
-    "duckdb-lineitem-iceberg-gz",    "duckdb-null-stats",             "duckdb-map-stats",
-    "duckdb-partition-decimal-hugeint", "duckdb-partition-timestamptz", "duckdb-uuid",
-    "duckdb-is-null-is-not-null",    "duckdb-legacy-v1"};
-
-std::string ConformanceDir() {
-  const char* src = std::getenv("STRATA_SOURCE_DIR");
-  if (!src) return "";
-  fs::path dir = fs::path(src) / ".." / "shared" / "conformance";
-  std::error_code ec;
-  return fs::is_directory(dir / "expected", ec) ? fs::canonical(dir).string() : "";
-}
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using conformance::ConformanceDir;
+using conformance::Slurp;
 
 // The text of a gzip file (lineitem_iceberg_gz's metadata); other text as is.
 std::string MaybeGunzip(const std::string& bytes) {
@@ -75,15 +54,8 @@ std::string MaybeGunzip(const std::string& bytes) {
 
 // A location in metadata -> the local copy (INDEX.md, "Mapping absolute paths").
 std::string LocalPath(const std::string& location) {
-  const std::string persistent = ConformanceDir() + "/tables/duckdb-iceberg/data/persistent/";
-  const std::vector<std::pair<std::string, std::string>> prefixes = {
-      {"s3a://hyperparam-iceberg/", ConformanceDir() + "/tables/icebird/test/files/hyperparam-iceberg/"},
-      {"file://data/persistent/", persistent},
-      {"data/persistent/", persistent},
-      {"lineitem_iceberg/", persistent + "iceberg/lineitem_iceberg/"},
-      {"lineitem_iceberg_gz/", persistent + "iceberg/lineitem_iceberg_gz/"}};
-  for (const auto& [from, to] : prefixes)
-    if (location.rfind(from, 0) == 0) return to + location.substr(from.size());
+  for (const auto& [from, to] : conformance::PathPrefixes())
+    if (location.rfind(from, 0) == 0) return ConformanceDir() + "/" + to + location.substr(from.size());
   ADD_FAILURE() << "no local folder for " << location;
   return location;
 }
@@ -235,15 +207,7 @@ class ConformanceRowsTest : public ::testing::TestWithParam<std::string> {
   // lineitem: count, sums and TPC-H Q6 against expected.json's aggregates.
   void CompareAggregates(const std::string& sql, const json& aggregates) {
     Query("CREATE OR REPLACE TEMP VIEW actual AS " + sql);
-    const std::map<std::string, std::string> queries = {
-        {"count", "count(*)"},
-        {"sum_l_quantity", "sum(l_quantity)"},
-        {"sum_l_extendedprice", "sum(l_extendedprice)"},
-        {"count_distinct_l_orderkey", "count(DISTINCT l_orderkey)"},
-        {"min_l_extendedprice", "min(l_extendedprice)"},
-        {"tpch_q6_revenue",
-         "sum(l_extendedprice * l_discount) FILTER (WHERE l_shipdate >= DATE '1994-01-01' AND "
-         "l_shipdate < DATE '1995-01-01' AND l_discount BETWEEN 0.05 AND 0.07 AND l_quantity < 24)"}};
+    const auto& queries = conformance::AggregateSql();
     for (const auto& [key, want] : aggregates.items()) {
       SCOPED_TRACE(key);
       ASSERT_TRUE(queries.count(key)) << "no query for aggregate " << key;
@@ -294,17 +258,13 @@ TEST_P(ConformanceRowsTest, EverySnapshotReturnsTheExpectedRows) {
   EXPECT_GT(checked, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Tables, ConformanceRowsTest, ::testing::ValuesIn(kTables),
-                         [](const auto& info) {
-                           std::string name;
-                           for (char c : info.param) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Tables, ConformanceRowsTest, ::testing::ValuesIn(conformance::TableIds()),
+                         conformance::ParamName);
 
-// The list above covers every table the fixtures hold.
+// conformance::TableIds() covers every table the fixtures hold.
 TEST(ConformanceRowsCoverageTest, EveryExpectedTableIsListed) {
   if (ConformanceDir().empty()) GTEST_SKIP() << "conformance fixtures not found";
-  std::set<std::string> listed(kTables.begin(), kTables.end()), found;
+  std::set<std::string> listed(conformance::TableIds().begin(), conformance::TableIds().end()), found;
   for (const auto& entry : fs::directory_iterator(fs::path(ConformanceDir()) / "expected"))
     if (fs::exists(entry.path() / "expected.json")) found.insert(entry.path().filename().string());
   EXPECT_EQ(listed, found);
