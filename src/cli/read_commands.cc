@@ -104,6 +104,7 @@ void RunLookup(const LookupArgs& args) {
   OpenedRead read = OpenRead(args.read);
   LookupRequest request;
   request.id = args.id;
+  request.with_file_stats = args.read.json;  // the JSON prints the whole DataFileEntry
   if (!args.type.empty() && args.read.table.ns.empty()) {
     std::cerr << "strata: --type needs --namespace\n";
     throw ExitCode{1};

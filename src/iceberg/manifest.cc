@@ -11,7 +11,7 @@ using avro::AvroValue;
 using json = nlohmann::json;
 
 template <typename V, typename Encode>
-AvroValue IntKeyedMap(const std::map<int, V>& m, Encode encode) {
+AvroValue IntKeyedMap(const IntMap<V>& m, Encode encode) {
   if (m.empty()) return AvroValue::Null();
   std::vector<AvroValue> items;
   items.reserve(m.size());
@@ -45,8 +45,8 @@ Value PartitionValueFromAvro(const AvroValue& raw) {
 }
 
 template <typename V, typename Decode>
-std::map<int, V> ReadIntKeyedMap(const AvroValue* field, Decode decode) {
-  std::map<int, V> out;
+IntMap<V> ReadIntKeyedMap(const AvroValue* field, Decode decode) {
+  IntMap<V> out;
   if (!field || field->IsNull()) return out;
   for (const AvroValue& item : field->items()) {
     const AvroValue* k = item.FindField("key");

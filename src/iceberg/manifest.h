@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/int_map.h"
 #include "common/result.h"
 #include "event/event.h"
 #include "iceberg/table_metadata.h"
@@ -28,12 +29,13 @@ struct DataFile {
   std::vector<Value> partition;        // one value per partition field of the spec (monostate = null)
   int64_t record_count = 0;
   int64_t file_size_in_bytes = 0;
-  std::map<int, int64_t> column_sizes;
-  std::map<int, int64_t> value_counts;
-  std::map<int, int64_t> null_value_counts;
-  std::map<int, int64_t> nan_value_counts;
-  std::map<int, std::string> lower_bounds;  // Iceberg single-value encoding
-  std::map<int, std::string> upper_bounds;
+  // Column metrics by field id (flat sorted maps: plans copy them per file).
+  IntMap<int64_t> column_sizes;
+  IntMap<int64_t> value_counts;
+  IntMap<int64_t> null_value_counts;
+  IntMap<int64_t> nan_value_counts;
+  IntMap<std::string> lower_bounds;  // Iceberg single-value encoding
+  IntMap<std::string> upper_bounds;
   std::vector<int64_t> split_offsets;
   std::vector<int> equality_ids;
   std::optional<int> sort_order_id;

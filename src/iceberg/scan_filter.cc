@@ -26,6 +26,8 @@ bool IsBytesType(const std::string& t) {
   return t == "string" || t == "uuid" || t == "binary" || t.rfind("fixed[", 0) == 0;
 }
 
+bool IsDecimalType(const std::string& t) { return t.rfind("decimal(", 0) == 0; }
+
 // Iceberg's single-value binary encoding of a bound, decoded for comparison.
 std::optional<Value> DecodeBound(const std::string& bytes, const std::string& type) {
   auto little_endian = [&](size_t n) {
@@ -61,7 +63,11 @@ std::optional<Value> DecodeBound(const std::string& bytes, const std::string& ty
     return Value(d);
   }
   if (IsBytesType(type)) return Value(bytes);
-  return std::nullopt;  // decimal, nested, unknown
+  if (type.rfind("decimal(", 0) == 0) {
+    auto key = DecimalOrderKey(bytes);
+    if (key) return Value(std::move(*key));
+  }
+  return std::nullopt;  // nested, unknown
 }
 
 // -1, 0, 1; nullopt when the values cannot be ordered (different kinds, NaN).
@@ -333,6 +339,24 @@ std::string ScanFilter::ToString(const IcebergSchema* schema) const {
   }
 }
 
+std::optional<std::string> DecimalOrderKey(std::string_view unscaled) {
+  if (unscaled.empty() || unscaled.size() > 16) return std::nullopt;
+  const unsigned char sign = static_cast<unsigned char>(unscaled[0]) & 0x80 ? 0xFF : 0x00;
+  std::string key(16 - unscaled.size(), static_cast<char>(sign));
+  key.append(unscaled);
+  key[0] = static_cast<char>(static_cast<unsigned char>(key[0]) ^ 0x80);
+  return key;
+}
+
+std::string DecimalOrderKey(int64_t upper, uint64_t lower) {
+  std::string bytes(16, '\0');
+  for (int i = 0; i < 8; ++i) {
+    bytes[i] = static_cast<char>((static_cast<uint64_t>(upper) >> (56 - 8 * i)) & 0xFF);
+    bytes[8 + i] = static_cast<char>((lower >> (56 - 8 * i)) & 0xFF);
+  }
+  return *DecimalOrderKey(bytes);
+}
+
 std::pair<int64_t, int64_t> DerivedPartitionInterval(int64_t year, int64_t month, std::optional<int64_t> day,
                                                      std::optional<int64_t> hour) {
   constexpr auto kAll = std::pair<int64_t, int64_t>{std::numeric_limits<int64_t>::min() / 2,
@@ -510,7 +534,14 @@ bool FilterEvaluator::PartitionLeaf(const ScanFilter& f, const DataFile& file, c
   for (size_t idx = 0; idx < spec.fields.size(); ++idx) {
     const SpecInfo::Field& pf = spec.fields[idx];
     if (pf.source_id != f.field_id || pf.transform.kind == Transform::kOther) continue;
-    const Value& pv = file.partition[idx];
+    Value pv = file.partition[idx];
+    if (IsDecimalType(pf.result_type)) {  // raw unscaled bytes -> the comparable literal form
+      if (const auto* raw = std::get_if<std::string>(&pv)) {
+        auto key = DecimalOrderKey(*raw);
+        if (!key) continue;
+        pv = std::move(*key);
+      }
+    }
     const bool null = std::holds_alternative<std::monostate>(pv);
     if (f.op == Op::kIsNull) {
       if (!null) return false;
@@ -541,7 +572,7 @@ bool FilterEvaluator::PartitionLeaf(const ScanFilter& f, const DataFile& file, c
 bool FilterEvaluator::ColumnsLeaf(const ScanFilter& f, const DataFile& file) const {
   auto type = column_types_.find(f.field_id);
   if (type == column_types_.end()) return true;
-  auto count = [](const std::map<int, int64_t>& m, int id) -> std::optional<int64_t> {
+  auto count = [](const IntMap<int64_t>& m, int id) -> std::optional<int64_t> {
     auto it = m.find(id);
     return it == m.end() ? std::nullopt : std::optional<int64_t>(it->second);
   };

@@ -15,7 +15,9 @@
 //   float, double                          -> double
 //   string                                 -> std::string (UTF-8)
 //   uuid (16 raw bytes), fixed, binary     -> std::string (raw bytes)
-// decimal and nested types are not pruned on (their predicates are kTrue).
+//   decimal(p, s)                          -> std::string: DecimalOrderKey of the
+//                                             unscaled value at scale s
+// Nested types are not pruned on (their predicates are kTrue).
 //
 // What prunes:
 //   - a data file by its column bounds, null / NaN / value counts;
@@ -39,6 +41,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "event/event.h"
@@ -105,6 +108,14 @@ class FilterEvaluator {
   std::shared_ptr<const std::map<int, SpecInfo>> specs_;  // by spec id
   int timestamp_field_id_ = 0;               // Strata's derived partitions: the source column (0: none)
 };
+
+/// A decimal's unscaled value (big-endian two's complement, 1..16 bytes, as
+/// Iceberg stores decimal bounds and partition values) as 16 bytes whose
+/// byte order is the numeric order (sign-extended, sign bit flipped): the
+/// literal form of decimals in a ScanFilter. nullopt for 0 or > 16 bytes.
+std::optional<std::string> DecimalOrderKey(std::string_view unscaled);
+/// The same key for an unscaled 128-bit value given as its halves.
+std::string DecimalOrderKey(int64_t upper, uint64_t lower);
 
 /// The [start, end) microseconds that Strata's derived partition tuple covers:
 /// year and month required, day and hour optional (a monthly tuple covers

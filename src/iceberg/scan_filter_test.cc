@@ -111,6 +111,26 @@ TEST(ScanFilterTest, ColumnBoundsAndCounts) {
     EXPECT_EQ(Keeps(cases[i].filter, BoundedFile()), cases[i].keep) << "case " << i << ": " << cases[i].filter.ToString(&kSchema);
 }
 
+TEST(ScanFilterTest, DecimalBoundsCompareNumerically) {
+  IcebergSchema schema;
+  schema.fields = {Field(1, "price", "decimal(10, 2)")};
+  DataFile f;
+  // Unscaled bounds -1.50 .. 3.00 (big-endian two's complement, minimal bytes).
+  f.lower_bounds = {{1, std::string("\xff\x6a", 2)}};
+  f.upper_bounds = {{1, std::string("\x01\x2c", 2)}};
+  auto lit = [](int64_t unscaled) {
+    return DecimalOrderKey(unscaled < 0 ? -1 : 0, static_cast<uint64_t>(unscaled));
+  };
+  EXPECT_TRUE(Keeps(ScanFilter::Compare(Op::kEq, 1, lit(0)), f, {}, {}, schema));
+  EXPECT_TRUE(Keeps(ScanFilter::Compare(Op::kEq, 1, lit(-150)), f, {}, {}, schema));
+  EXPECT_FALSE(Keeps(ScanFilter::Compare(Op::kEq, 1, lit(-151)), f, {}, {}, schema));
+  EXPECT_FALSE(Keeps(ScanFilter::Compare(Op::kGt, 1, lit(300)), f, {}, {}, schema));
+  EXPECT_FALSE(Keeps(ScanFilter::Compare(Op::kLt, 1, lit(-40000)), f, {}, {}, schema));
+  EXPECT_EQ(*DecimalOrderKey(std::string("\x01\x2c", 2)), lit(300));
+  EXPECT_LT(lit(-1), lit(0));
+  EXPECT_FALSE(DecimalOrderKey("").has_value());
+}
+
 TEST(ScanFilterTest, FloatsWithNaNsOrUnknownNaNCountsKeepGreaterThan) {
   DataFile f = BoundedFile();
   f.nan_value_counts[3] = 4;  // DuckDB orders NaN above every number

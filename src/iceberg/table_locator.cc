@@ -135,7 +135,8 @@ class Locator {
       out.discovery = MetadataDiscovery::kVersionHint;
       return std::optional<LocatedTable>(std::move(out));
     }
-    if (hint.empty() || hint.find('/') != std::string_view::npos ||
+    // Not a name a metadata file can have (slashes, spaces, control bytes): no usable hint.
+    if (hint.empty() || hint.find('/') != std::string_view::npos || !ValidateKey(prefix_ + std::string(hint)).ok() ||
         std::any_of(hint.begin(), hint.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }))
       return std::optional<LocatedTable>();
     std::optional<std::string> key;

@@ -207,7 +207,7 @@ TEST_F(TableTest, LiveEntriesInheritSequenceNumbers) {
   EXPECT_EQ(by_name["a"].file_sequence_number, 1);
   EXPECT_EQ(by_name["a"].snapshot_id, c1.snapshot_id);
   EXPECT_EQ(by_name["a"].data_file.record_count, 10);
-  EXPECT_EQ(by_name["a"].data_file.value_counts, (std::map<int, int64_t>{{1, 10}}));
+  EXPECT_EQ(by_name["a"].data_file.value_counts, (IntMap<int64_t>{{1, 10}}));
   for (const char* n : {"b", "c"}) {
     EXPECT_EQ(by_name[n].sequence_number, 2) << n;
     EXPECT_EQ(by_name[n].snapshot_id, c2.snapshot_id) << n;

@@ -56,7 +56,7 @@ DataFileEntry EntryOf(const DataFile& f) {
   d.partition.month = part(1).value_or(0);
   d.partition.day = part(2);
   d.partition.hour = part(3);
-  auto bound = [](const std::map<int, std::string>& m, int id) {
+  auto bound = [](const IntMap<std::string>& m, int id) {
     auto it = m.find(id);
     return it == m.end() || it->second.size() != 8 ? int64_t{0} : DecodeLongBound(it->second);
   };
@@ -388,8 +388,9 @@ Result<QueryResult> IcebergReader::Query(const TableRef& table, std::string_view
   ReadReport* out = report ? report : &local;
   const auto before = impl_->counting->Snapshot();
   STRATA_ASSIGN_OR_RETURN(ScanPlan plan, impl_->Plan(table, sql, options, out));
-  STRATA_ASSIGN_OR_RETURN(std::string view_sql, impl_->ViewSql(plan));
-  auto result = impl_->engine->Query(view_sql, sql, options.params, options.limits, &out->truncated);
+  auto view_sql = impl_->ViewSql(plan);
+  if (!view_sql.ok()) return view_sql.status().WithContext("table " + out->table);
+  auto result = impl_->engine->Query(*view_sql, sql, options.params, options.limits, &out->truncated);
   out->requests = Minus(impl_->counting->Snapshot(), before);
   return result;
 }
@@ -409,7 +410,7 @@ Result<std::optional<DataFileEntry>> IcebergReader::FindFile(const LookupRequest
 }
 
 Result<std::optional<Record>> IcebergReader::GetRecord(const LookupRequest& request, ReadReport* report) {
-  return impl_->Lookup(request, /*want_entry=*/false, report);
+  return impl_->Lookup(request, request.with_file_stats, report);
 }
 
 Result<std::shared_ptr<const LocatedTable>> IcebergReader::Metadata(const TableRef& table) {

@@ -97,6 +97,10 @@ struct LookupRequest {
   std::optional<Partition> partition;
   std::string id;
   std::optional<int64_t> snapshot_id;  // time travel; default: the current snapshot
+  /// GetRecord: fill Record::file completely even when the id index found
+  /// the file (reads the record count and lsn / timestamp ranges from the
+  /// file's footer; FindFile always does).
+  bool with_file_stats = false;
 };
 
 // The event a lookup found, the file holding it and where it came from.
@@ -104,8 +108,8 @@ struct Record {
   std::string table_root;
   int64_t snapshot_id = 0;
   /// The data file. When the id index found it, GetRecord fills only the
-  /// path, size and partition (FindFile reads the counts and ranges from
-  /// the file's footer); otherwise everything the manifest says.
+  /// path, size and partition unless LookupRequest::with_file_stats is set;
+  /// otherwise everything the manifest says.
   DataFileEntry file;
   QueryResult row;  // exactly one row, the table's columns
 };

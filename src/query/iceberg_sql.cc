@@ -284,7 +284,11 @@ class ScanSqlBuilder {
   Result<std::string> Build() {
     for (const SchemaField& f : plan_.schema.fields) {
       Column c{f.id, f.name, "", f.type.is_string() ? f.type.get<std::string>() : ""};
-      STRATA_ASSIGN_OR_RETURN(c.duck_type, DuckDbTypeName(f.type));
+      auto duck_type = DuckDbTypeName(f.type);
+      if (!duck_type.ok())
+        return Status(duck_type.status().code(),
+                      "column '" + f.name + "' (field id " + std::to_string(f.id) + "): " + duck_type.status().message());
+      c.duck_type = std::move(*duck_type);
       col_index_[f.id] = cols_.size();
       cols_.push_back(std::move(c));
     }
@@ -346,12 +350,17 @@ class ScanSqlBuilder {
         auto it = col_index_.find(pf.source_id);
         if (pf.transform != "identity" || it == col_index_.end()) continue;
         const Column& c = cols_[it->second];
-        if (!fill[it->second][t] || c.iceberg_type.empty()) continue;
+        // Always, even when the manifest has metrics for the column: some
+        // writers (DuckDB 1.2 with write.data.partition-columns=false) list
+        // metrics for identity-partition columns they leave out of the file.
+        // An identity partition value equals the column in every row, so it
+        // is the right fill either way.
+        if (c.iceberg_type.empty()) continue;
         auto text = PartitionValueText(task.file.partition[p], c.iceberg_type);
         if (!text.ok())
           return Status::InvalidArgument("data file " + task.file.file_path + ", partition field " + pf.name +
                                          ": " + text.status().message());
-        if (*text) fill[it->second][t] = *text;
+        fill[it->second][t] = *text;
       }
     }
     // Per column: one default for every file that may lack it (the schema's

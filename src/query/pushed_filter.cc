@@ -2,6 +2,7 @@
 #include "query/pushed_filter.h"
 
 #include <charconv>
+#include <cstdio>
 
 #include "duckdb/planner/expression/list.hpp"
 #include "duckdb/planner/filter/conjunction_filter.hpp"
@@ -297,8 +298,23 @@ class Translator {
       }
     } else if (type == "binary" || type.rfind("fixed[", 0) == 0) {
       if (auto c = cast(LT::BLOB)) return Value(duckdb::StringValue::Get(*c));
+    } else if (type.rfind("decimal(", 0) == 0) {
+      // The unscaled value at the column's scale, exactly (a literal with more
+      // digits than the scale does not cast and is not pruned on).
+      int precision = 0, scale = 0;
+      if (std::sscanf(type.c_str(), "decimal(%d ,%d)", &precision, &scale) == 2 ||
+          std::sscanf(type.c_str(), "decimal(%d, %d)", &precision, &scale) == 2) {
+        if (scale < 0 || scale > 38) return std::nullopt;
+        auto c = cast(LT::DECIMAL(38, static_cast<uint8_t>(scale)));
+        if (!c) return std::nullopt;
+        duckdb::Value back;
+        std::string error;
+        if (!c->DefaultTryCastAs(v.type(), back, &error) || back != v) return std::nullopt;  // rounded: unsafe
+        const duckdb::hugeint_t unscaled = c->GetValueUnsafe<duckdb::hugeint_t>();
+        return Value(DecimalOrderKey(unscaled.upper, unscaled.lower));
+      }
     }
-    return std::nullopt;  // decimal, timestamptz_ns, nested: not pruned on
+    return std::nullopt;  // timestamptz_ns, nested: not pruned on
   }
 
   const IcebergSchema& schema_;

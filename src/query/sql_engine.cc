@@ -44,15 +44,30 @@ Cell ToCell(const duckdb::Value& v) {
   }
 }
 
+// A DuckDB error as a Status: missing files are NotFound, files that are not
+// Parquet (or are cut short) Corruption, other I/O failures IOError; errors in
+// the user's SQL InvalidArgument. `context` prefixes the message.
+Status FromDuckError(const duckdb::ErrorData& error, const std::string& context) {
+  const std::string message = context + error.Message();
+  const std::string& raw = error.RawMessage();
+  auto has = [&](const char* text) { return raw.find(text) != std::string::npos; };
+  if (has("No files found") || has("NotFound:") || has("no such object")) return Status::NotFound(message);
+  if (has("magic bytes") || has("Corruption:") || has("beyond the end") || has("truncated") ||
+      has("Invalid Parquet") || has("Thrift") || has("parquet file"))
+    return Status::Corruption(message);
+  if (error.Type() == duckdb::ExceptionType::IO) return Status::IOError(message);
+  return Status::InvalidArgument(message);
+}
+
 }  // namespace
 
 struct SqlEngine::Impl {
   std::unique_ptr<duckdb::DuckDB> db;
   BucketRegistry buckets;
 
-  Status Run(duckdb::Connection& con, const std::string& sql) {
+  Status Run(duckdb::Connection& con, const std::string& sql, const std::string& context = "") {
     auto r = con.Query(sql);
-    if (r->HasError()) return Status::InvalidArgument(r->GetError());
+    if (r->HasError()) return FromDuckError(r->GetErrorObject(), context);
     return Status::OK();
   }
 
@@ -60,10 +75,7 @@ struct SqlEngine::Impl {
   Result<std::unique_ptr<duckdb::Connection>> Connect(const std::string& view_sql) {
     auto con = std::make_unique<duckdb::Connection>(*db);
     STRATA_RETURN_IF_ERROR(Run(*con, "SET TimeZone = 'UTC'"));
-    if (!view_sql.empty()) {
-      auto st = Run(*con, "CREATE TEMP VIEW events AS " + view_sql);
-      if (!st.ok()) return Status::InvalidArgument("cannot define the view events: " + st.message());
-    }
+    if (!view_sql.empty()) STRATA_RETURN_IF_ERROR(Run(*con, "CREATE TEMP VIEW events AS " + view_sql, "reading the table: "));
     return con;
   }
 };
@@ -97,7 +109,7 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
   try {
     STRATA_ASSIGN_OR_RETURN(auto con, impl_->Connect(view_sql));
     auto prepared = con->Prepare(std::string(sql));
-    if (prepared->HasError()) return Status::InvalidArgument("query failed: " + prepared->GetError());
+    if (prepared->HasError()) return FromDuckError(prepared->error, "query failed: ");
     const auto type = prepared->GetStatementType();
     if (type != duckdb::StatementType::SELECT_STATEMENT && type != duckdb::StatementType::EXPLAIN_STATEMENT)
       return Status::InvalidArgument("only SELECT and EXPLAIN statements run over tables (got a " +
@@ -107,14 +119,14 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
                                      " parameters; " + std::to_string(params.size()) + " given");
     duckdb::vector<duckdb::Value> values = ToDuckValues(params);
     auto result = prepared->Execute(values, /*allow_stream_result=*/true);
-    if (result->HasError()) return Status::InvalidArgument("query failed: " + result->GetError());
+    if (result->HasError()) return FromDuckError(result->GetErrorObject(), "query failed: ");
     for (idx_t col = 0; col < result->ColumnCount(); ++col) {
       out.column_names.push_back(result->ColumnName(col));
       out.column_types.push_back(result->types[col].ToString());
     }
     while (true) {
       auto chunk = result->Fetch();
-      if (result->HasError()) return Status::InvalidArgument("query failed: " + result->GetError());
+      if (result->HasError()) return FromDuckError(result->GetErrorObject(), "query failed: ");
       if (!chunk || chunk->size() == 0) break;
       for (idx_t row = 0; row < chunk->size(); ++row) {
         if (limits.max_rows && out.rows.size() >= limits.max_rows) {
@@ -128,7 +140,7 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
       }
     }
   } catch (const std::exception& e) {
-    return Status::InvalidArgument(std::string("query failed: ") + duckdb::ErrorData(e).Message());
+    return FromDuckError(duckdb::ErrorData(e), "query failed: ");
   }
   return out;
 }

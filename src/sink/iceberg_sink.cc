@@ -75,7 +75,7 @@ Result<std::vector<DataFileEntry>> ListEventDataFiles(const IcebergTable& table)
     d.partition.month = part(1).value_or(0);
     d.partition.day = part(2);
     d.partition.hour = part(3);
-    auto bound = [](const std::map<int, std::string>& m, int id) {
+    auto bound = [](const IntMap<std::string>& m, int id) {
       auto it = m.find(id);
       return it == m.end() ? int64_t{0} : DecodeLongBound(it->second);
     };

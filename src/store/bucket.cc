@@ -103,11 +103,15 @@ Result<TableLocation> OpenTableLocation(std::string_view location) {
   while (rest.size() > 1 && rest.back() == '/') rest.remove_suffix(1);
   if (scheme.empty() || scheme == "file") {
     std::string path(scheme.empty() ? rest : (rest.starts_with("localhost/") ? rest.substr(9) : rest));
+    if (!scheme.empty() && !path.starts_with('/'))
+      return Malformed(location, "a file URI names an absolute local path: file:///abs/dir");
     std::error_code ec;
     if (!std::filesystem::is_directory(path, ec))
       return Status::NotFound("table location '" + std::string(location) + "' is not a directory");
-    STRATA_ASSIGN_OR_RETURN(auto bucket, OpenBucket(location));
-    return TableLocation{std::move(bucket), ""};
+    // Reading a table must not write into its directory.
+    auto store = LocalStore::Open(path, LocalStoreOptions{.sync = false, .read_only = true});
+    if (!store.ok()) return store.status().WithContext("table location '" + std::string(location) + "'");
+    return TableLocation{std::shared_ptr<ObjectStore>(std::move(*store)), ""};
   }
   size_t slash = rest.find('/');
   std::string root = slash == std::string_view::npos ? "" : std::string(rest.substr(slash + 1));

@@ -31,9 +31,10 @@ struct TableLocation {
 };
 
 /// Opens the bucket of a table location (the CLI's --table):
-///   /abs/dir, rel/dir, file:///abs/dir  -> a LocalStore AT the directory, root ""
-///                                          (NotFound when it does not exist;
-///                                          it is never created)
+///   /abs/dir, rel/dir, file:///abs/dir  -> a read-only LocalStore AT the
+///                                          directory, root "" (NotFound when
+///                                          it does not exist; nothing is ever
+///                                          written into it)
 ///   mem://name/path/to/table            -> mem://name, root "path/to/table"
 /// Other schemes are rejected as OpenBucket rejects them.
 Result<TableLocation> OpenTableLocation(std::string_view location);

@@ -117,6 +117,10 @@ Result<std::shared_ptr<LocalStore>> LocalStore::Open(std::string_view root, Loca
   std::string abs = path.lexically_normal().string();
   while (abs.size() > 1 && abs.back() == '/') abs.pop_back();
   if (abs == "/") return Status::InvalidArgument("local bucket: refusing to use '/' as a bucket");
+  if (options.read_only) {
+    if (!fs::is_directory(abs, ec)) return Status::NotFound("local bucket " + abs + " is not a directory");
+    return std::shared_ptr<LocalStore>(new LocalStore(abs, options));
+  }
   fs::create_directories(abs, ec);
   if (ec) return Status::IOError("local bucket " + abs + ": cannot create the directory: " + ec.message());
   if (!fs::is_directory(abs, ec)) return Status::InvalidArgument("local bucket " + abs + " is not a directory");
@@ -283,7 +287,13 @@ Result<std::string> LocalStore::Get(std::string_view key, const ByteRange& range
   return posix::PreadAll(fd.get(), span->first, span->second, what);
 }
 
+Status LocalStore::CheckWritable(std::string_view key) const {
+  if (!options_.read_only) return Status::OK();
+  return Status::NotSupported("cannot write " + Quoted(key) + ": bucket " + Uri() + " was opened read-only");
+}
+
 Result<ObjectInfo> LocalStore::Put(std::string_view key, std::string_view data, const PutOptions& options) {
+  STRATA_RETURN_IF_ERROR(CheckWritable(key));
   STRATA_RETURN_IF_ERROR(ValidateKey(key));
   if (options.condition == PutOptions::Condition::kIfMatch && options.if_match_etag.empty()) {
     return Status::InvalidArgument("put " + Quoted(key) + ": if-match with an empty etag");
@@ -308,6 +318,7 @@ Result<ObjectInfo> LocalStore::Put(std::string_view key, std::string_view data, 
 
 Result<ObjectInfo> LocalStore::PutFile(std::string_view key, const std::string& local_path,
                                        const PutOptions& options) {
+  STRATA_RETURN_IF_ERROR(CheckWritable(key));
   STRATA_RETURN_IF_ERROR(ValidateKey(key));
   if (options.condition == PutOptions::Condition::kIfMatch && options.if_match_etag.empty()) {
     return Status::InvalidArgument("put " + Quoted(key) + ": if-match with an empty etag");
@@ -438,6 +449,7 @@ Result<ListPage> LocalStore::List(const ListOptions& options) {
 
 Status LocalStore::Delete(std::string_view key) {
   STRATA_RETURN_IF_ERROR(ValidateKey(key));
+  STRATA_RETURN_IF_ERROR(CheckWritable(key));
   const std::string path = PathFor(key);
   {
     STRATA_ASSIGN_OR_RETURN(BucketLock lock, Lock(false));

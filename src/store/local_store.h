@@ -32,12 +32,16 @@ struct LocalStoreOptions {
   /// fsync file data and directories on every write. Turn off only for tests
   /// and benchmarks that do not care about crashes.
   bool sync = true;
+  /// Open an existing directory for reading only: nothing is created in it
+  /// (no `.strata-tmp`, no lock file) and Put / PutFile / Delete fail with
+  /// NotSupported. For reading tables that are not ours (`strata --table`).
+  bool read_only = false;
 };
 
 class LocalStore final : public ObjectStore {
  public:
   /// Opens the directory `root` as a bucket, creating it (and `.strata-tmp`)
-  /// when missing. A relative path is made absolute against the working
+  /// when missing (read-only: NotFound when it does not exist). A relative path is made absolute against the working
   /// directory. Temp files older than a day (left by crashed writers) are removed.
   static Result<std::shared_ptr<LocalStore>> Open(std::string_view root,
                                                   LocalStoreOptions options = LocalStoreOptions());
@@ -75,6 +79,8 @@ class LocalStore final : public ObjectStore {
   Result<BucketLock> Lock(bool exclusive) const;
   // Creates a fresh temp file; returns its fd and sets *path.
   Result<int> CreateTemp(std::string* path) const;
+  // NotSupported when the store was opened read-only.
+  Status CheckWritable(std::string_view key) const;
   std::string NewTempPath() const;
   // Creates the directories above `key`, fsyncing their parents when syncing.
   Status MakeParents(std::string_view key) const;
