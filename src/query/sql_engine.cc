@@ -93,7 +93,7 @@ Result<std::unique_ptr<SqlEngine>> SqlEngine::Create() {
     RegisterObjectStoreFileSystem(*impl->db->instance, impl->buckets);
     duckdb::Connection con(*impl->db);
     RegisterProbeFunction(con);
-    STRATA_RETURN_IF_ERROR(impl->Run(con, "SET parquet_metadata_cache = true"));
+    STRATA_RETURN_IF_ERROR(impl->Run(con, "SET GLOBAL parquet_metadata_cache = true"));
   } catch (const std::exception& e) {
     return Status::Internal(std::string("cannot start DuckDB: ") + e.what());
   }
