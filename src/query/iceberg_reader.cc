@@ -38,35 +38,6 @@ CountingStore::Counts Minus(const CountingStore::Counts& a, const CountingStore:
   return d;
 }
 
-// The DataFileEntry of a data file of a Strata event table (partition
-// year/month/day/hour, lsn and timestamp bounds); zeros where the table is
-// not one.
-DataFileEntry EntryOf(const DataFile& f) {
-  DataFileEntry d;
-  d.file_path = f.file_path;
-  d.file_format = f.file_format;
-  d.record_count = f.record_count;
-  d.file_size_in_bytes = f.file_size_in_bytes;
-  auto part = [&](size_t idx) -> std::optional<int> {
-    if (idx >= f.partition.size()) return std::nullopt;
-    if (const auto* v = std::get_if<int64_t>(&f.partition[idx])) return static_cast<int>(*v);
-    return std::nullopt;
-  };
-  d.partition.year = part(0).value_or(0);
-  d.partition.month = part(1).value_or(0);
-  d.partition.day = part(2);
-  d.partition.hour = part(3);
-  auto bound = [](const IntMap<std::string>& m, int id) {
-    auto it = m.find(id);
-    return it == m.end() || it->second.size() != 8 ? int64_t{0} : DecodeLongBound(it->second);
-  };
-  d.min_lsn = bound(f.lower_bounds, field::kLsn);
-  d.max_lsn = bound(f.upper_bounds, field::kLsn);
-  d.min_timestamp = bound(f.lower_bounds, field::kTimestamp);
-  d.max_timestamp = bound(f.upper_bounds, field::kTimestamp);
-  return d;
-}
-
 }  // namespace
 
 Result<TableRef> TableRef::Namespace(std::string_view base_path, std::string_view ns) {
@@ -235,7 +206,7 @@ struct IcebergReader::Impl {
     record.snapshot_id = plan.snapshot_id;
     record.row = std::move(rows);
     if (!from_index) {
-      record.file = EntryOf(task.file);
+      record.file = EventDataFileEntry(task.file);
     } else if (want_entry) {
       STRATA_ASSIGN_OR_RETURN(record.file, EntryFromFooter(task, record.row));
     } else {
@@ -421,7 +392,7 @@ Result<std::vector<DataFileEntry>> IcebergReader::ListFiles(const TableRef& tabl
   STRATA_ASSIGN_OR_RETURN(auto located, impl_->Locate(table));
   STRATA_ASSIGN_OR_RETURN(ScanPlan plan, PlanScan(impl_->Source(), located->metadata, options.snapshot));
   std::vector<DataFileEntry> out;
-  for (const FileScanTask& task : plan.tasks) out.push_back(EntryOf(task.file));
+  for (const FileScanTask& task : plan.tasks) out.push_back(EventDataFileEntry(task.file));
   return out;
 }
 

@@ -54,37 +54,38 @@ Status SinkOptions::Validate() const {
   return Status::OK();
 }
 
+DataFileEntry EventDataFileEntry(const DataFile& f) {
+  DataFileEntry d;
+  d.file_path = f.file_path;
+  d.file_format = f.file_format;
+  d.record_count = f.record_count;
+  d.file_size_in_bytes = f.file_size_in_bytes;
+  auto part = [&](size_t idx) -> std::optional<int> {
+    if (idx >= f.partition.size()) return std::nullopt;
+    if (const auto* v = std::get_if<int64_t>(&f.partition[idx])) return static_cast<int>(*v);
+    return std::nullopt;
+  };
+  d.partition.year = part(0).value_or(0);
+  d.partition.month = part(1).value_or(0);
+  d.partition.day = part(2);
+  d.partition.hour = part(3);
+  auto bound = [](const IntMap<std::string>& m, int id) {
+    auto it = m.find(id);
+    return it == m.end() || it->second.size() != 8 ? int64_t{0} : DecodeLongBound(it->second);
+  };
+  d.min_lsn = bound(f.lower_bounds, field::kLsn);
+  d.max_lsn = bound(f.upper_bounds, field::kLsn);
+  d.min_timestamp = bound(f.lower_bounds, field::kTimestamp);
+  d.max_timestamp = bound(f.upper_bounds, field::kTimestamp);
+  return d;
+}
+
 Result<std::vector<DataFileEntry>> ListEventDataFiles(const IcebergTable& table) {
   STRATA_ASSIGN_OR_RETURN(TableState state, table.Load());
   STRATA_ASSIGN_OR_RETURN(auto entries, table.LiveEntries(state));
   std::vector<DataFileEntry> out;
-  for (const ManifestEntry& e : entries) {
-    const DataFile& f = e.data_file;
-    if (f.content != FileContent::kData) continue;
-    DataFileEntry d;
-    d.file_path = f.file_path;
-    d.file_format = f.file_format;
-    d.record_count = f.record_count;
-    d.file_size_in_bytes = f.file_size_in_bytes;
-    auto part = [&](size_t idx) -> std::optional<int> {
-      if (idx >= f.partition.size()) return std::nullopt;
-      if (const auto* v = std::get_if<int64_t>(&f.partition[idx])) return static_cast<int>(*v);
-      return std::nullopt;
-    };
-    d.partition.year = part(0).value_or(0);
-    d.partition.month = part(1).value_or(0);
-    d.partition.day = part(2);
-    d.partition.hour = part(3);
-    auto bound = [](const IntMap<std::string>& m, int id) {
-      auto it = m.find(id);
-      return it == m.end() ? int64_t{0} : DecodeLongBound(it->second);
-    };
-    d.min_lsn = bound(f.lower_bounds, field::kLsn);
-    d.max_lsn = bound(f.upper_bounds, field::kLsn);
-    d.min_timestamp = bound(f.lower_bounds, field::kTimestamp);
-    d.max_timestamp = bound(f.upper_bounds, field::kTimestamp);
-    out.push_back(std::move(d));
-  }
+  for (const ManifestEntry& e : entries)
+    if (e.data_file.content == FileContent::kData) out.push_back(EventDataFileEntry(e.data_file));
   std::sort(out.begin(), out.end(), [](const DataFileEntry& a, const DataFileEntry& b) {
     return std::tie(a.min_lsn, a.file_path) < std::tie(b.min_lsn, b.file_path);
   });

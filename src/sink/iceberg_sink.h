@@ -101,6 +101,11 @@ struct DataFileEntry {
   int64_t max_timestamp = 0;
 };
 
+/// The DataFileEntry of a data file of an event table: partition
+/// year/month/day/hour and lsn / timestamp ranges from its column bounds
+/// (zero where the file does not have them, as in other engines' tables).
+DataFileEntry EventDataFileEntry(const DataFile& file);
+
 /// The live data files of a table's current snapshot, with lsn and timestamp
 /// ranges decoded from the manifests' column bounds.
 Result<std::vector<DataFileEntry>> ListEventDataFiles(const IcebergTable& table);
