@@ -250,6 +250,28 @@ std::string LiteralText(const Value& v) {
   return "NULL";
 }
 
+// Whether a comparison (one literal) or IN (any literal, as `=`) might hold,
+// given `match(op, literal)` for a single comparison; other ops: true.
+template <typename Match>
+bool LiteralsMightMatch(const ScanFilter& f, const Match& match) {
+  if (f.op == Op::kIn) {
+    for (const Value& v : f.values)
+      if (match(Op::kEq, v)) return true;
+    return false;
+  }
+  return !IsComparison(f.op) || match(f.op, f.values[0]);
+}
+
+// Could a source value x with transform(x) in [lo, hi] satisfy `x op v`?
+bool TransformedRangeMightMatch(const ParsedTransform& transform, const std::string& source_type, Op op,
+                                const Value& v, const std::optional<Value>& lo, const std::optional<Value>& hi,
+                                bool nan_free) {
+  auto tv = ApplyTransform(transform, source_type, v);
+  auto top = TransformedOp(op, transform.kind);
+  if (!tv || !top) return true;
+  return RangeMightMatch(*top, lo, hi, *tv, nan_free);
+}
+
 // Walks And / Or / True / False; `leaf` decides a predicate.
 template <typename Leaf>
 bool EvalTree(const ScanFilter& f, const Leaf& leaf) {
@@ -464,15 +486,10 @@ bool FilterEvaluator::ManifestLeaf(const ScanFilter& f, const ManifestFile& m, c
          hhi = bound(spec.hour, true);
     const bool complete = ylo && yhi && mlo && mhi && (spec.day < 0 || (dlo && dhi)) && (spec.hour < 0 || (hlo && hhi));
     if (complete) {
-      int64_t start = DerivedPartitionInterval(*ylo, *mlo, dlo, hlo).first;
-      int64_t end = DerivedPartitionInterval(*yhi, *mhi, dhi, hhi).second;
-      if (f.op == Op::kIn) {
-        bool any = false;
-        for (const Value& v : f.values) any = any || IntervalMightMatch(Op::kEq, start, end, v);
-        if (!any) return false;
-      } else if (!IntervalMightMatch(f.op, start, end, f.values[0])) {
+      const int64_t start = DerivedPartitionInterval(*ylo, *mlo, dlo, hlo).first;
+      const int64_t end = DerivedPartitionInterval(*yhi, *mhi, dhi, hhi).second;
+      if (!LiteralsMightMatch(f, [&](Op op, const Value& v) { return IntervalMightMatch(op, start, end, v); }))
         return false;
-      }
     }
   }
   // Partition fields whose source is the filtered column.
@@ -494,19 +511,10 @@ bool FilterEvaluator::ManifestLeaf(const ScanFilter& f, const ManifestFile& m, c
     }
     if (all_null) return false;  // comparisons never hold on NULL
     const bool nan_free = !IsFloatType(pf.result_type) || (s.contains_nan && !*s.contains_nan);
-    auto matches = [&](Op op, const Value& v) {
-      auto tv = ApplyTransform(pf.transform, pf.source_type, v);
-      auto top = TransformedOp(op, pf.transform.kind);
-      if (!tv || !top) return true;
-      return RangeMightMatch(*top, lo, hi, *tv, nan_free);
-    };
-    if (f.op == Op::kIn) {
-      bool any = false;
-      for (const Value& v : f.values) any = any || matches(Op::kEq, v);
-      if (!any) return false;
-    } else if (IsComparison(f.op) && !matches(f.op, f.values[0])) {
+    if (!LiteralsMightMatch(f, [&](Op op, const Value& v) {
+          return TransformedRangeMightMatch(pf.transform, pf.source_type, op, v, lo, hi, nan_free);
+        }))
       return false;
-    }
   }
   return true;
 }
@@ -520,15 +528,10 @@ bool FilterEvaluator::PartitionLeaf(const ScanFilter& f, const DataFile& file, c
   if (f.field_id == timestamp_field_id_ && spec.derived_time()) {
     auto y = int_at(spec.year), mo = int_at(spec.month), d = int_at(spec.day), h = int_at(spec.hour);
     if (y && mo && (spec.day < 0 || d) && (spec.hour < 0 || h)) {
-      auto [start, end] = DerivedPartitionInterval(*y, *mo, d, h);
+      const auto [start, end] = DerivedPartitionInterval(*y, *mo, d, h);
       if (f.op == Op::kIsNull) return false;  // a derived tuple means the timestamp was set
-      if (f.op == Op::kIn) {
-        bool any = false;
-        for (const Value& v : f.values) any = any || IntervalMightMatch(Op::kEq, start, end, v);
-        if (!any) return false;
-      } else if (IsComparison(f.op) && !IntervalMightMatch(f.op, start, end, f.values[0])) {
+      if (!LiteralsMightMatch(f, [&](Op op, const Value& v) { return IntervalMightMatch(op, start, end, v); }))
         return false;
-      }
     }
   }
   for (size_t idx = 0; idx < spec.fields.size(); ++idx) {
@@ -552,19 +555,11 @@ bool FilterEvaluator::PartitionLeaf(const ScanFilter& f, const DataFile& file, c
       continue;
     }
     if (null) return false;  // comparisons never hold on NULL
-    auto matches = [&](Op op, const Value& v) {
-      auto tv = ApplyTransform(pf.transform, pf.source_type, v);
-      auto top = TransformedOp(op, pf.transform.kind);
-      if (!tv || !top) return true;
-      return RangeMightMatch(*top, pv, pv, *tv, !IsNan(pv));
-    };
-    if (f.op == Op::kIn) {
-      bool any = false;
-      for (const Value& v : f.values) any = any || matches(Op::kEq, v);
-      if (!any) return false;
-    } else if (IsComparison(f.op) && !matches(f.op, f.values[0])) {
+    const std::optional<Value> exact = pv;
+    if (!LiteralsMightMatch(f, [&](Op op, const Value& v) {
+          return TransformedRangeMightMatch(pf.transform, pf.source_type, op, v, exact, exact, !IsNan(pv));
+        }))
       return false;
-    }
   }
   return true;
 }
@@ -587,12 +582,7 @@ bool FilterEvaluator::ColumnsLeaf(const ScanFilter& f, const DataFile& file) con
   if (auto it = file.lower_bounds.find(f.field_id); it != file.lower_bounds.end()) lo = DecodeBound(it->second, type->second);
   if (auto it = file.upper_bounds.find(f.field_id); it != file.upper_bounds.end()) hi = DecodeBound(it->second, type->second);
   const bool nan_free = !IsFloatType(type->second) || (nans && *nans == 0);
-  if (f.op == Op::kIn) {
-    for (const Value& v : f.values)
-      if (RangeMightMatch(Op::kEq, lo, hi, v, nan_free)) return true;
-    return false;
-  }
-  return RangeMightMatch(f.op, lo, hi, f.values[0], nan_free);
+  return LiteralsMightMatch(f, [&](Op op, const Value& v) { return RangeMightMatch(op, lo, hi, v, nan_free); });
 }
 
 }  // namespace strata
