@@ -359,9 +359,20 @@ Result<std::optional<LocatedTable>> RecheckTable(const std::shared_ptr<ObjectSto
     STRATA_RETURN_IF_ERROR(FinishLocated(*store, previous.table_key, std::nullopt, &located));
     return std::optional<LocatedTable>(std::move(located));
   }
-  // Other names (stem hints, NNNNN-<uuid> listings): locate again; unchanged when it names the same file.
-  STRATA_ASSIGN_OR_RETURN(LocatedTable again, LocateTable(store, previous.table_key));
+  // Other names (stem hints, NNNNN-<uuid> listings): find the current file
+  // again the same way; the metadata is read only when it is another file.
+  std::string bytes;
+  STRATA_ASSIGN_OR_RETURN(auto hinted, locator.FromHint(&bytes));
+  LocatedTable again;
+  if (hinted) {
+    again = std::move(*hinted);
+  } else {
+    STRATA_ASSIGN_OR_RETURN(again, locator.FromListing());
+  }
   if (again.metadata_key == previous.metadata_key) return std::optional<LocatedTable>();
+  STRATA_RETURN_IF_ERROR(FinishLocated(*store, previous.table_key,
+                                       bytes.empty() ? std::nullopt : std::optional<std::string>(std::move(bytes)),
+                                       &again));
   return std::optional<LocatedTable>(std::move(again));
 }
 

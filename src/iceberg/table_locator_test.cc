@@ -21,6 +21,7 @@
 #include "iceberg/manifest_schemas.h"
 #include "iceberg/scan_planner.h"
 #include "store/local_store.h"
+#include "store/counting_store.h"
 #include "store/memory_store.h"
 
 namespace strata {
@@ -140,6 +141,51 @@ TEST_F(LocatorTest, StemHint) {
   Put("version-hint.text", "00001-43fda1f4-1c96-4376-ad16-91beb71d0759.metadata.json\n");  // a whole name
   EXPECT_EQ(Which(), "00001-43fda1f4-1c96-4376-ad16-91beb71d0759.metadata.json");
   EXPECT_EQ(last_.discovery, MetadataDiscovery::kStemHint);
+}
+
+TEST_F(LocatorTest, RecheckCostsOneHeadForNumberedVersionsAndNoMetadataReadWhenUnchanged) {
+  auto counting = std::make_shared<CountingStore>(store_);
+  PutMetadata("v1.metadata.json");
+  Put("version-hint.text", "1");
+  auto located = LocateTable(counting, kRoot);
+  ASSERT_TRUE(located.ok()) << located.status();
+  counting->Reset();
+  auto same = RecheckTable(counting, *located);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_FALSE(same->has_value());
+  EXPECT_EQ(counting->Snapshot().requests(), 1u);
+  EXPECT_EQ(counting->Snapshot().heads, 1u);
+  PutMetadata("v2.metadata.json");  // the hint lags: the re-check follows v2
+  auto moved = RecheckTable(counting, *located);
+  ASSERT_TRUE(moved.ok() && moved->has_value()) << moved.status();
+  EXPECT_EQ((*moved)->metadata.properties.at("which"), "v2.metadata.json");
+  EXPECT_EQ((*moved)->version, 2);
+  // An explicit metadata file is never re-checked.
+  LocateOptions explicit_file;
+  explicit_file.metadata_file = "v1.metadata.json";
+  auto pinned = LocateTable(counting, kRoot, explicit_file);
+  ASSERT_TRUE(pinned.ok());
+  counting->Reset();
+  EXPECT_FALSE(RecheckTable(counting, *pinned)->has_value());
+  EXPECT_EQ(counting->Snapshot().requests(), 0u);
+}
+
+TEST_F(LocatorTest, RecheckOfAStemHintReadsTheHintNotTheMetadata) {
+  auto counting = std::make_shared<CountingStore>(store_);
+  PutMetadata("00000-e8729e86-fe06-4ffc-835b-283f0d3e9921.metadata.json");
+  Put("version-hint.text", "00000-e8729e86-fe06-4ffc-835b-283f0d3e9921");
+  auto located = LocateTable(counting, kRoot);
+  ASSERT_TRUE(located.ok()) << located.status();
+  counting->Reset();
+  auto same = RecheckTable(counting, *located);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_FALSE(same->has_value());
+  EXPECT_EQ(counting->Snapshot().gets, 1u);  // the hint only
+  PutMetadata("00001-43fda1f4-1c96-4376-ad16-91beb71d0759.metadata.json");
+  Put("version-hint.text", "00001-43fda1f4-1c96-4376-ad16-91beb71d0759");
+  auto moved = RecheckTable(counting, *located);
+  ASSERT_TRUE(moved.ok() && moved->has_value()) << moved.status();
+  EXPECT_EQ((*moved)->metadata.properties.at("which"), "00001-43fda1f4-1c96-4376-ad16-91beb71d0759.metadata.json");
 }
 
 TEST_F(LocatorTest, ListingTakesTheHighestVersionNumerically) {
