@@ -332,8 +332,7 @@ Result<std::vector<std::string>> ListTableRoots(ObjectStore& store, std::string_
     }
     const std::string_view name = std::string_view(obj.key).substr(name_at);
     if (name.find('/') != std::string_view::npos || (name != "version-hint.text" && !MetadataStem(name))) continue;
-    std::string root = obj.key.substr(0, at);
-    if (roots.empty() || roots.back() != root) roots.push_back(std::move(root));
+    roots.push_back(obj.key.substr(0, at));
   }
   std::sort(roots.begin(), roots.end());
   roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
