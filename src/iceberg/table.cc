@@ -241,7 +241,11 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
                                        std::to_string(request.file_ids[i].size()) + " ids");
   }
   STRATA_ASSIGN_OR_RETURN(TableState state, Load());
-  const int64_t snapshot_id = RandomSnapshotId();
+  const int64_t snapshot_id = request.snapshot_id != 0 ? request.snapshot_id : RandomSnapshotId();
+  if (request.snapshot_id < 0) return Status::InvalidArgument("a snapshot id must be positive");
+  // A retried append whose earlier call landed although it reported an error.
+  if (const Snapshot* landed = state.metadata.FindSnapshot(snapshot_id))
+    return CommitResult{snapshot_id, landed->sequence_number, state.version, 1};
 
   // 0. The id index content of the new files (paths relative to the table location).
   const bool with_id_index = options.id_index.enabled && !request.file_ids.empty();

@@ -85,6 +85,11 @@ struct AppendRequest {
   /// per row of files[i], so its size must equal files[i].record_count), for
   /// the id index. Empty: the new snapshot gets no id index.
   std::vector<std::vector<std::string>> file_ids;
+  /// The new snapshot's id; 0: a random one. A caller that retries an Append
+  /// whose outcome it does not know (the commit write failed without saying
+  /// whether it landed) passes the same id again (RandomSnapshotId() makes one): if that snapshot is already
+  /// in the table, Append returns it without committing twice.
+  int64_t snapshot_id = 0;
 };
 
 class IcebergTable {

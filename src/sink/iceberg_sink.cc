@@ -156,8 +156,9 @@ Status IcebergSink::Write(std::vector<Event> events) {
     if (closed_) return Status::Cancelled("sink for namespace '" + options_.ns + "' is closed");
     // Backpressure: when flushes keep failing, refuse new events (not accepted,
     // so the caller may retry them) instead of buffering without bound.
-    if (buffer_.size() >= MaxBufferedEvents())
-      return Status::Unavailable("sink for namespace '" + options_.ns + "' holds " + std::to_string(buffer_.size()) +
+    if (buffer_.size() + static_cast<size_t>(pending_events_) >= MaxBufferedEvents())
+      return Status::Unavailable("sink for namespace '" + options_.ns + "' holds " +
+                                 std::to_string(buffer_.size() + static_cast<size_t>(pending_events_)) +
                                  " unflushed events and refuses more until a flush succeeds; last error: " +
                                  stats_.last_error);
     if (buffer_.empty() && !events.empty()) oldest_buffered_ms_ = NowMillis();
@@ -200,17 +201,25 @@ Result<DataFile> IcebergSink::WriteDataFile(ParquetWriter* writer, const std::ve
   const std::string key = table_->base_key() + "/data/" + PartitionPath(partition) + "/" + file_id + ".parquet";
   auto put = table_->store().PutFile(key, spool, PutOptions::CreateOnly());
   std::filesystem::remove(spool);
-  if (!put.ok()) return put.status();
+  if (!put.ok()) {
+    (void)table_->store().Delete(key);  // the put may have landed; nothing refers to the file
+    return put.status();
+  }
   return ToDataFile(*written, table_->store().UriFor(key), partition);
 }
 
 Result<int64_t> IcebergSink::FlushLocked() {
+  // First the commit of an earlier flush whose outcome is unknown.
+  int64_t flushed_before = 0;
+  if (pending_) {
+    STRATA_ASSIGN_OR_RETURN(flushed_before, CommitPending());
+  }
   std::vector<Event> batch;
   {
     std::lock_guard<std::mutex> lock(mu_);
     batch.swap(buffer_);
   }
-  if (batch.empty()) return int64_t{0};
+  if (batch.empty()) return flushed_before;
 
   // Group by partition; one file per partition.
   std::map<std::vector<Value>, std::vector<const Event*>> groups;
@@ -248,33 +257,52 @@ Result<int64_t> IcebergSink::FlushLocked() {
       status = results[idx].status();
     }
   }
-  int64_t bytes = 0;
-  for (const DataFile& f : request.files) bytes += f.file_size_in_bytes;
-  if (status.ok()) {
-    request.summary[kSummaryMaxLsn] = std::to_string(max_lsn);
-    request.max_merged_summary_keys.push_back(kSummaryMaxLsn);
-    auto commit = table_->Append(request, options_.commit);
-    if (!commit.ok()) status = commit.status();
-  }
-  std::lock_guard<std::mutex> lock(mu_);
   if (!status.ok()) {
-    // Keep the events: put them back in front of anything written meanwhile.
+    // Nothing was committed: remove the files and keep the events buffered.
     for (const DataFile& f : request.files)
       if (auto key = table_->store().KeyFor(f.file_path)) (void)table_->store().Delete(*key);
+    std::lock_guard<std::mutex> lock(mu_);
     batch.insert(batch.end(), std::make_move_iterator(buffer_.begin()), std::make_move_iterator(buffer_.end()));
     buffer_ = std::move(batch);
-    ++stats_.errors;
-    stats_.last_error = status.ToString();
-    return status.WithContext("flush of namespace '" + options_.ns + "'");
+    return FailedLocked(status);
   }
-  const auto flushed = static_cast<int64_t>(batch.size());
+  request.summary[kSummaryMaxLsn] = std::to_string(max_lsn);
+  request.max_merged_summary_keys.push_back(kSummaryMaxLsn);
+  request.snapshot_id = RandomSnapshotId();
+  pending_ = PendingCommit{std::move(request), std::move(batch)};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_events_ = static_cast<int64_t>(pending_->events.size());
+  }
+  STRATA_ASSIGN_OR_RETURN(int64_t committed, CommitPending());
+  return flushed_before + committed;
+}
+
+Result<int64_t> IcebergSink::CommitPending() {
+  auto commit = table_->Append(pending_->request, options_.commit);
+  std::lock_guard<std::mutex> lock(mu_);
+  // A failed commit may still have landed: keep the files and the events as
+  // they are, and retry this same commit (same snapshot id) first next time,
+  // which finds it if it landed. Re-buffering the events would duplicate them.
+  if (!commit.ok()) return FailedLocked(commit.status());
+  const auto flushed = static_cast<int64_t>(pending_->events.size());
+  int64_t bytes = 0;
+  for (const DataFile& f : pending_->request.files) bytes += f.file_size_in_bytes;
   stats_.events_flushed += flushed;
-  stats_.files_written += static_cast<int64_t>(request.files.size());
+  stats_.files_written += static_cast<int64_t>(pending_->request.files.size());
   stats_.bytes_written += bytes;
   stats_.commits += 1;
   stats_.last_flush_time_ms = NowMillis();
   if (!buffer_.empty()) oldest_buffered_ms_ = NowMillis();
+  pending_.reset();
+  pending_events_ = 0;
   return flushed;
+}
+
+Status IcebergSink::FailedLocked(const Status& status) {
+  ++stats_.errors;
+  stats_.last_error = status.ToString();
+  return status.WithContext("flush of namespace '" + options_.ns + "'");
 }
 
 void IcebergSink::TimerLoop() {
@@ -306,7 +334,7 @@ void IcebergSink::TimerLoop() {
 SinkStats IcebergSink::GetStats() const {
   std::lock_guard<std::mutex> lock(mu_);
   SinkStats s = stats_;
-  s.buffered = static_cast<int64_t>(buffer_.size());
+  s.buffered = static_cast<int64_t>(buffer_.size()) + pending_events_;
   return s;
 }
 

@@ -13,9 +13,12 @@
 //
 // lsn: events without one get the next number of the namespace, starting
 // after the table's recorded maximum; one sink per namespace owns the counter.
-// Failure: if a flush fails, its events go back to the front of the buffer,
-// the error is counted in GetStats() and returned by Flush()/Close(); nothing
-// accepted is dropped. Write() succeeds once events are buffered (even if the
+// Failure: if writing a flush's files fails, its events go back to the front
+// of the buffer; if its commit fails, the commit is kept (files, events and
+// snapshot id) and retried first by the next flush, which recognises it when
+// it landed after all — so an event is never committed twice. The error is
+// counted in GetStats() and returned by Flush()/Close(); nothing accepted is
+// dropped. Write() succeeds once events are buffered (even if the
 // flush it triggers fails); when 4 x batch_size events are waiting because
 // flushes keep failing, Write() refuses new events with Unavailable.
 // Thread-safety: all methods may be called from several threads.
@@ -138,6 +141,10 @@ class IcebergSink {
   Result<DataFile> WriteDataFile(ParquetWriter* writer, const std::vector<Value>& partition,
                                  std::vector<const Event*>* rows) const;
   Result<int64_t> FlushLocked();  // requires flush_mu_
+  // Commits pending_ (requires flush_mu_); how many events it committed.
+  Result<int64_t> CommitPending();
+  // Counts a failed flush in the stats (requires mu_).
+  Status FailedLocked(const Status& status);
   size_t MaxBufferedEvents() const;
   void TimerLoop();
 
@@ -153,7 +160,17 @@ class IcebergSink {
   bool closed_ = false;
   SinkStats stats_;
 
-  std::mutex flush_mu_;  // one flush at a time; guards writers_
+  int64_t pending_events_ = 0;  // events of pending_, readable under mu_
+
+  // A flush whose files are written and whose commit failed without saying
+  // whether it landed: retried, with the same snapshot id, before anything else.
+  struct PendingCommit {
+    AppendRequest request;
+    std::vector<Event> events;
+  };
+
+  std::mutex flush_mu_;  // one flush at a time; guards writers_ and pending_
+  std::optional<PendingCommit> pending_;
   std::vector<std::unique_ptr<ParquetWriter>> writers_;
   std::thread timer_;
 };

@@ -14,6 +14,7 @@
 #include "event/schema.h"
 #include "iceberg/event_table.h"
 #include "sink/sink_test_util.h"
+#include "store/fault_store.h"
 
 namespace strata {
 namespace {
@@ -346,7 +347,7 @@ TEST_F(SinkTest, StatsReportWhatWasCommitted) {
   EXPECT_EQ(s.buffered, 0);
 }
 
-TEST_F(SinkTest, FailedCommitKeepsEventsAndLeavesNoFiles) {
+TEST_F(SinkTest, FailedCommitKeepsEventsAndItsFilesForTheRetry) {
   auto failing = std::make_shared<FailingCommitStore>(bucket_);
   SinkOptions o = Options();
   o.bucket = failing;
@@ -366,7 +367,8 @@ TEST_F(SinkTest, FailedCommitKeepsEventsAndLeavesNoFiles) {
   EXPECT_EQ(s.events_flushed, 0);
   EXPECT_EQ(s.commits, 0);
   EXPECT_EQ(Summary(*sink, "operation"), "<no snapshot>");
-  EXPECT_EQ(StoredDataFiles("tenant-1"), 0u) << "data files of the failed flush were left behind";
+  // The commit may have landed for all the sink knows: its files stay for the retry.
+  EXPECT_EQ(StoredDataFiles("tenant-1"), partitions);
 
   failing->fail_commits = false;
   flushed = sink->Flush();
@@ -374,11 +376,46 @@ TEST_F(SinkTest, FailedCommitKeepsEventsAndLeavesNoFiles) {
   EXPECT_EQ(*flushed, 25);
   auto files = Files(*sink);
   EXPECT_EQ(files.size(), partitions);
-  EXPECT_EQ(StoredDataFiles("tenant-1"), partitions);
+  EXPECT_EQ(StoredDataFiles("tenant-1"), partitions) << "the retry wrote its files again";
   EXPECT_EQ(Totals(*sink), "25:1-25");  // the retry kept the lsns it had
   EXPECT_EQ(Summary(*sink, "total-records"), "25");
   EXPECT_EQ(sink->GetStats().errors, 1);
   EXPECT_EQ(sink->GetStats().buffered, 0);
+}
+
+// Commits whose metadata write lands but reports a timeout (the answer was
+// lost): the retried commit finds its snapshot instead of committing again.
+TEST_F(SinkTest, AmbiguousCommitFailuresNeverDuplicateEvents) {
+  FaultOptions faults;
+  faults.failure_rate = 1;
+  faults.server_error_weight = faults.reset_weight = faults.truncated_weight = 0;
+  faults.ops = {FaultOp::kPut};
+  faults.key_filter = [](std::string_view key) { return key.ends_with(".metadata.json"); };
+  auto faulty = FaultStore::Create(bucket_, faults);
+  ASSERT_TRUE(faulty.ok());
+  SinkOptions o = Options();
+  o.bucket = *faulty;
+  o.commit.max_attempts = 2;
+  o.commit.backoff_base_ms = 1;
+  (*faulty)->set_failure_rate(0);  // the table is created cleanly
+  auto sink = Open(o);
+  ASSERT_NE(sink, nullptr);
+  (*faulty)->set_failure_rate(1);
+  int64_t written = 0;
+  for (int round = 0; round < 6; ++round) {
+    auto events = SpreadEvents("tenant-1", 10, "r" + std::to_string(round) + "-");
+    written += static_cast<int64_t>(events.size());
+    ASSERT_TRUE(sink->Write(events).ok());
+    (void)sink->Flush();  // fails, but may land
+  }
+  EXPECT_GT((*faulty)->stats().applied_then_failed, 0);
+  (*faulty)->set_failure_rate(0);
+  auto flushed = sink->Flush();
+  ASSERT_TRUE(flushed.ok()) << flushed.status();
+  EXPECT_EQ(sink->GetStats().buffered, 0);
+  EXPECT_EQ(sink->GetStats().events_flushed, written);
+  EXPECT_EQ(Summary(*sink, "total-records"), std::to_string(written));
+  EXPECT_EQ(Totals(*sink), std::to_string(written) + ":1-" + std::to_string(written));
 }
 
 // A full batch whose flush fails: Write returns the flush error (not
