@@ -24,7 +24,7 @@ namespace strata {
 struct ObjectInfo {
   std::string key;
   uint64_t size = 0;
-  std::string etag;            // opaque; changes whenever the object is replaced
+  std::string etag;            // opaque; changes whenever the object's content changes (S3: may stay when equal bytes are rewritten)
   int64_t last_modified_ms = 0;
 };
 
