@@ -14,7 +14,9 @@
 namespace strata::s3 {
 namespace {
 
-constexpr long kBufferBytes = 256 * 1024;           // download and upload buffers per handle
+// Upload buffer per handle (curl_easy_setopt refuses CURLOPT_BUFFERSIZE on a handle that
+// has allocated its download buffer, e.g. after a failed transfer, so that stays at 16 KB).
+constexpr long kUploadBufferBytes = 256 * 1024;
 constexpr uint64_t kMaxReserve = 64ull << 20;       // never pre-allocate more than this for a body
 
 CURLcode GlobalInit() {
@@ -169,11 +171,13 @@ Status TransportError(CURLcode code, const char* error_buffer, const HttpRequest
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
       return Status::InvalidArgument(where + ": " + text);
-    case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE:
+      return Status::IOError(where + ": cannot load the CA certificates: " + text +
+                             " (HttpOptions::ca_bundle must name a readable PEM file; empty: the system's)");
+    case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
       return Status::IOError(where + ": TLS certificate verification failed: " + text +
@@ -286,7 +290,9 @@ Result<void*> HttpClient::Acquire() {
   lock.unlock();
   // A new handle; curl_easy_reset (per request) keeps the share attached.
   CURL* curl = curl_easy_init();
-  if (curl != nullptr && curl_easy_setopt(curl, CURLOPT_SHARE, share_->handle) == CURLE_OK) return curl;
+  if (curl != nullptr && curl_easy_setopt(curl, CURLOPT_SHARE, share_->handle) == CURLE_OK) {
+    return static_cast<void*>(curl);
+  }
   if (curl != nullptr) curl_easy_cleanup(curl);
   lock.lock();
   --in_use_;
@@ -335,7 +341,9 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
       return err == ENOENT || err == ENOTDIR ? Status::NotFound(msg) : Status::IOError(msg);
     }
     struct stat st {};
-    if (::fstat(file.fd, &st) != 0) return Status::IOError(where + ": fstat " + request.upload_file + ": " + std::strerror(errno));
+    if (::fstat(file.fd, &st) != 0) {
+      return Status::IOError(where + ": fstat " + request.upload_file + ": " + std::strerror(errno));
+    }
     uint64_t size = static_cast<uint64_t>(st.st_size);
     if (request.upload_offset > size || request.upload_length > size - request.upload_offset) {
       return Status::InvalidArgument(where + ": upload range [" + std::to_string(request.upload_offset) + ", +" +
@@ -370,13 +378,18 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   if (!headers_ok) return Status::Internal(where + ": out of memory building headers");
 
   STRATA_ASSIGN_OR_RETURN(void* handle, Acquire());
+  // Pooled handles are reset before and after use: options only (connections, the DNS / TLS
+  // caches and the share stay), and no pointer to this call's buffers outlives it.
   struct Returner {
     HttpClient* client;
     void* handle;
-    ~Returner() { client->Release(handle); }
+    ~Returner() {
+      curl_easy_reset(static_cast<CURL*>(handle));
+      client->Release(handle);
+    }
   } returner{this, handle};
   CURL* curl = static_cast<CURL*>(handle);
-  curl_easy_reset(curl);  // options only: connections, DNS / TLS caches and the share stay
+  curl_easy_reset(curl);
 
   HttpResponse response;
   char error_buffer[CURL_ERROR_SIZE];
@@ -393,7 +406,6 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   set(CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(options_.low_speed_limit_bytes));
   set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time_s));
   set(CURLOPT_TCP_KEEPALIVE, 1L);
-  set(CURLOPT_BUFFERSIZE, kBufferBytes);
   set(CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
   set(CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
   if (!options_.ca_bundle.empty()) set(CURLOPT_CAINFO, options_.ca_bundle.c_str());
@@ -425,7 +437,7 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
       set(CURLOPT_READDATA, static_cast<void*>(&upload));
       set(CURLOPT_SEEKFUNCTION, &SeekBody);
       set(CURLOPT_SEEKDATA, static_cast<void*>(&upload));
-      set(CURLOPT_UPLOAD_BUFFERSIZE, kBufferBytes);
+      set(CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
       break;
   }
   if (set.code() != CURLE_OK) return Status::Internal(where + ": curl_easy_setopt: " + curl_easy_strerror(set.code()));

@@ -25,6 +25,7 @@
 //     redirects, no decompression, the URL path is sent as given (no dot
 //     segment removal: the caller signed it). HTTP/1.1 only.
 //   * Header values never appear in messages (Authorization is a secret).
+//   * libcurl's proxy environment variables (https_proxy, no_proxy, ...) apply.
 //
 // Thread-safety: HttpClient is safe from many threads; Send blocks while
 // `max_connections` requests are in flight. Destroy it only when no Send is
