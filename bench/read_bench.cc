@@ -33,7 +33,7 @@
 #include "iceberg/table.h"
 #include "query/iceberg_reader.h"
 #include "sink/iceberg_sink.h"
-#include "store/bucket.h"
+#include "bucket/bucket.h"
 #include "store/latency_store.h"
 #include "store/local_store.h"
 

@@ -19,7 +19,7 @@
 #include "event/schema.h"
 #include "format/parquet_writer.h"
 #include "sink/iceberg_sink.h"
-#include "store/bucket.h"
+#include "bucket/bucket.h"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include "event/event_generator.h"
 #include "query/iceberg_reader.h"
 #include "sink/iceberg_sink.h"
-#include "store/bucket.h"
+#include "bucket/bucket.h"
 #include "store/fault_store.h"
 
 namespace strata {

@@ -12,7 +12,7 @@
 #include "event/schema.h"
 #include "format/column_metrics.h"
 #include "sink/iceberg_sink.h"
-#include "store/bucket.h"
+#include "bucket/bucket.h"
 
 namespace strata {
 namespace {

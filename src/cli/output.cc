@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "store/bucket.h"
+#include "bucket/bucket.h"
 
 namespace strata::cli {
 

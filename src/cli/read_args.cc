@@ -6,7 +6,7 @@
 #include "cli/output.h"
 #include "common/time_util.h"
 #include "event/json_codec.h"
-#include "store/bucket.h"
+#include "bucket/bucket.h"
 #include "store/local_store.h"
 
 namespace strata::cli {

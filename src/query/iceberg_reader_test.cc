@@ -13,7 +13,7 @@
 #include "event/schema.h"
 #include "sink/iceberg_sink.h"
 #include "sink/sink_test_util.h"
-#include "store/bucket.h"
+#include "bucket/bucket.h"
 
 namespace strata {
 namespace {

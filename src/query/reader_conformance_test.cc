@@ -29,7 +29,7 @@
 #include "query/conformance_test_util.h"
 #include "query/iceberg_reader.h"
 #include "query/sql_engine.h"
-#include "store/bucket.h"
+#include "bucket/bucket.h"
 
 namespace strata {
 namespace {

@@ -19,7 +19,7 @@
 #include "query/iceberg_reader.h"
 #include "sink/iceberg_sink.h"
 #include "sink/sink_test_util.h"
-#include "store/bucket.h"
+#include "bucket/bucket.h"
 
 namespace strata {
 namespace {

@@ -5,7 +5,11 @@
 //                                          relative paths made absolute)
 //   mem://name                          -> MemoryStore from a process-wide
 //                                          registry: one store per name
-//   s3://..., r2://..., other schemes   -> NotSupported (S3 is not built yet)
+//   s3://bucket[/prefix][?params]       -> S3Store (docs/S3.md: endpoint,
+//   r2://bucket[/prefix]?account_id=..     region, path style, credentials
+//                                          from the environment); opening
+//                                          sends no request
+//   other schemes                       -> NotSupported
 //   anything malformed                  -> InvalidArgument naming the URI
 //
 // Thread-safety: OpenBucket and ForgetMemoryBucket may be called concurrently.
@@ -36,6 +40,7 @@ struct TableLocation {
 ///                                          it does not exist; nothing is ever
 ///                                          written into it)
 ///   mem://name/path/to/table            -> mem://name, root "path/to/table"
+///   s3://bucket/path/to/table?params    -> s3://bucket?params, root "path/to/table"
 /// Other schemes are rejected as OpenBucket rejects them.
 Result<TableLocation> OpenTableLocation(std::string_view location);
 

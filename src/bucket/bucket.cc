@@ -1,5 +1,5 @@
 // OpenBucket: URI parsing and the mem:// registry (see bucket.h).
-#include "store/bucket.h"
+#include "bucket/bucket.h"
 
 #include <cctype>
 #include <filesystem>
@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "s3/s3_store.h"
 #include "store/local_store.h"
 #include "store/memory_store.h"
 
@@ -88,12 +89,13 @@ Result<std::shared_ptr<ObjectStore>> OpenBucket(std::string_view uri) {
     return OpenLocal(uri, rest);
   }
   if (scheme == "mem") return OpenMemory(uri, rest == "/" ? std::string_view() : rest);
-  if (scheme == "s3" || scheme == "s3a" || scheme == "r2") {
-    return Status::NotSupported("bucket '" + std::string(uri) +
-                                "': S3 support is not built yet (use file:// or mem://)");
+  if (scheme == "s3" || scheme == "r2") {
+    auto store = s3::S3Store::OpenUri(uri);
+    if (!store.ok()) return store.status();
+    return std::shared_ptr<ObjectStore>(std::move(store).value());
   }
-  return Status::NotSupported("bucket '" + std::string(uri) + "': unsupported scheme '" +
-                              std::string(scheme) + "' (only file:// and mem://; S3 support is not built yet)");
+  return Status::NotSupported("bucket '" + std::string(uri) + "': unsupported scheme '" + std::string(scheme) +
+                              "' (file://, mem://, s3:// and r2:// are supported)");
 }
 
 Result<TableLocation> OpenTableLocation(std::string_view location) {
@@ -112,6 +114,19 @@ Result<TableLocation> OpenTableLocation(std::string_view location) {
     auto store = LocalStore::Open(path, LocalStoreOptions{.sync = false, .read_only = true});
     if (!store.ok()) return store.status().WithContext("table location '" + std::string(location) + "'");
     return TableLocation{std::shared_ptr<ObjectStore>(std::move(*store)), ""};
+  }
+  if (scheme == "s3" || scheme == "r2") {
+    // s3://bucket/path/to/table?params: the bucket with its parameters, the path as the root.
+    const size_t query = rest.find('?');
+    std::string_view path = rest.substr(0, query);
+    const std::string params = query == std::string_view::npos ? "" : std::string(rest.substr(query));
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    const size_t slash = path.find('/');
+    std::string root = slash == std::string_view::npos ? "" : std::string(path.substr(slash + 1));
+    STRATA_ASSIGN_OR_RETURN(auto bucket,
+                            OpenBucket(std::string(scheme) + "://" + std::string(path.substr(0, slash)) + params));
+    if (!root.empty()) STRATA_RETURN_IF_ERROR(ValidateKey(root));
+    return TableLocation{std::move(bucket), std::move(root)};
   }
   size_t slash = rest.find('/');
   std::string root = slash == std::string_view::npos ? "" : std::string(rest.substr(slash + 1));
