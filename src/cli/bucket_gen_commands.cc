@@ -6,11 +6,12 @@
 #include "common/time_util.h"
 #include "event/event.h"
 #include "event/event_generator.h"
+#include "s3/s3_store.h"
 
 namespace strata::cli {
 
 void AddTableArgs(CLI::App* cmd, TableArgs* args) {
-  cmd->add_option("--bucket", args->bucket, "Bucket URI: file:///abs/dir or a directory path")->required();
+  cmd->add_option("--bucket", args->bucket, "Bucket URI: file:///abs/dir, a directory path, or s3://bucket[/prefix]?... (docs/S3.md)")->required();
   cmd->add_option("--namespace,--ns", args->ns, "Namespace (tenant) whose table to use")->required();
   cmd->add_option("--base-path", args->base_path, "Prefix of the tables in the bucket")->capture_default_str();
 }
@@ -18,11 +19,16 @@ void AddTableArgs(CLI::App* cmd, TableArgs* args) {
 void RegisterBucket(CLI::App& app) {
   auto* bucket = app.add_subcommand("bucket", "Manage buckets");
   bucket->require_subcommand(1);
-  auto* create = bucket->add_subcommand("create", "Create a bucket (a local directory is created if missing)");
+  auto* create = bucket->add_subcommand(
+      "create", "Create a bucket: a local directory (created if missing) or an S3/R2 bucket (CreateBucket)");
   auto uri = std::make_shared<std::string>();
-  create->add_option("URI", *uri, "file:///abs/dir or a directory path")->required();
+  create->add_option("URI", *uri, "file:///abs/dir, a directory path, or s3://bucket?endpoint=... (docs/S3.md)")
+      ->required();
   create->callback([uri] {
     auto store = OpenBucketOrExit(*uri);
+    if (auto* s3 = dynamic_cast<s3::S3Store*>(store.get())) {
+      Check(s3->CreateBucket(), "bucket create");
+    }
     std::cout << "bucket ready: " << store->Uri() << "\n";
   });
 }
