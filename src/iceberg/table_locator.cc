@@ -317,22 +317,55 @@ Result<LocatedTable> LocateTable(const std::shared_ptr<ObjectStore>& store, std:
   return located;
 }
 
+namespace {
+
+// Whether `dir` ("" or ending in '/') holds metadata/version-hint.text or a
+// metadata file: a Head, and only without a hint a listing of metadata/.
+Result<bool> HoldsTableMetadata(ObjectStore& store, const std::string& dir) {
+  const std::string metadata = dir + "metadata/";
+  auto hint = store.Head(metadata + "version-hint.text");
+  if (hint.ok()) return true;
+  if (!hint.status().IsNotFound()) return hint.status();
+  ListOptions options;
+  options.prefix = metadata;
+  options.delimiter = "/";
+  while (true) {
+    STRATA_ASSIGN_OR_RETURN(ListPage page, store.List(options));
+    for (const ObjectInfo& obj : page.objects)
+      if (MetadataStem(std::string_view(obj.key).substr(metadata.size()))) return true;
+    if (page.next_token.empty()) return false;
+    options.continuation_token = std::move(page.next_token);
+  }
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> ListTableRoots(ObjectStore& store, std::string_view prefix) {
-  STRATA_ASSIGN_OR_RETURN(auto objects, store.ListAll(prefix));
+  // Walk the folders one level at a time (delimiter listings), so data files
+  // are never listed: a folder with a metadata/ sub-folder holding table
+  // metadata is a table; its data/ and metadata/ are not entered.
   std::vector<std::string> roots;
-  constexpr std::string_view kMetadataDir = "/metadata/";
-  for (const ObjectInfo& obj : objects) {
-    // "{root}/metadata/{name}", or "metadata/{name}" for a table at the bucket's root.
-    size_t at = obj.key.rfind(kMetadataDir);
-    size_t name_at = at + kMetadataDir.size();
-    if (at == std::string::npos) {
-      if (!obj.key.starts_with(kMetadataDir.substr(1))) continue;
-      at = 0;
-      name_at = kMetadataDir.size() - 1;
+  std::vector<std::string> pending{std::string(prefix)};
+  while (!pending.empty()) {
+    const std::string dir = std::move(pending.back());
+    pending.pop_back();
+    STRATA_ASSIGN_OR_RETURN(ObjectStore::Directory listing, store.ListDirectory(dir));
+    // `dir` may be a partial name ("cdc/ten"): its sub-folders then carry the
+    // rest of the name, and only a real folder ("" or ending in '/') can be a table.
+    const bool is_folder = dir.empty() || dir.back() == '/';
+    bool table = false;
+    if (is_folder) {
+      for (const std::string& sub : listing.prefixes) {
+        if (sub == dir + "metadata/") {
+          STRATA_ASSIGN_OR_RETURN(table, HoldsTableMetadata(store, dir));
+        }
+      }
     }
-    const std::string_view name = std::string_view(obj.key).substr(name_at);
-    if (name.find('/') != std::string_view::npos || (name != "version-hint.text" && !MetadataStem(name))) continue;
-    roots.push_back(obj.key.substr(0, at));
+    if (table) roots.push_back(dir.empty() ? "" : dir.substr(0, dir.size() - 1));
+    for (const std::string& sub : listing.prefixes) {
+      if (table && (sub == dir + "metadata/" || sub == dir + "data/")) continue;
+      pending.push_back(sub);
+    }
   }
   std::sort(roots.begin(), roots.end());
   roots.erase(std::unique(roots.begin(), roots.end()), roots.end());

@@ -80,9 +80,10 @@ Result<LocatedTable> LocateTable(const std::shared_ptr<ObjectStore>& store, std:
 Result<std::optional<LocatedTable>> RecheckTable(const std::shared_ptr<ObjectStore>& store,
                                                  const LocatedTable& previous);
 
-/// Roots of the Iceberg tables under `prefix` (keys `{root}/metadata/` that
-/// hold a version-hint.text or a *.metadata.json[.gz]), sorted. Lists the
-/// whole prefix: use it for discovery, not per query.
+/// Roots of the Iceberg tables under `prefix` (folders whose `metadata/`
+/// holds a version-hint.text or a *.metadata.json[.gz]), sorted. Walks the
+/// folders with delimiter listings and never enters a table's data/ or
+/// metadata/: about two requests per folder, whatever the number of files.
 Result<std::vector<std::string>> ListTableRoots(ObjectStore& store, std::string_view prefix);
 
 /// Reads one metadata file (gzip detected by magic bytes) and parses it.

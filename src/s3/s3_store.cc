@@ -172,7 +172,22 @@ Result<HttpResponse> S3Store::Send(const Call& call) {
           SignV4(sign, config_.credentials, config_.region, "s3", NowMillis() / 1000);
       for (auto& h : signed_request.headers) request.headers.push_back(std::move(h));
     }
-    return http_->Send(request);
+    Result<HttpResponse> r = http_->Send(request);
+    // A body shorter than its Content-Range / Content-Length is a transport
+    // failure (retried), never data.
+    if (r.ok() && (r->status == 200 || r->status == 206) && call.method == "GET") {
+      std::optional<uint64_t> expected;
+      if (r->status == 206) {
+        if (auto content_range = r->Header("content-range")) expected = ContentRangeLength(*content_range);
+      } else if (auto len = r->Header("content-length")) {
+        expected = std::strtoull(len->c_str(), nullptr, 10);
+      }
+      if (expected && r->body.size() != *expected) {
+        return Status::Unavailable("truncated body: got " + std::to_string(r->body.size()) + " of " +
+                                   std::to_string(*expected) + " bytes");
+      }
+    }
+    return r;
   };
   auto retryable = [&](const Result<HttpResponse>& r) {
     if (!r.ok()) return IsRetryableError(r.status());
@@ -235,7 +250,6 @@ Result<ObjectInfo> S3Store::Head(std::string_view key) {
 Result<std::string> S3Store::Get(std::string_view key, const ByteRange& range) {
   STRATA_RETURN_IF_ERROR(ValidateKey(key));
   Call call{"GET", FullKey(key)};
-  std::optional<uint64_t> expected;  // body length a ranged answer must have, when known
   if (range.suffix_length) {
     if (*range.suffix_length == 0) return Status::InvalidArgument("a suffix range of 0 bytes of '" + std::string(key) + "'");
     call.headers.emplace_back("range", "bytes=-" + std::to_string(*range.suffix_length));
@@ -257,17 +271,7 @@ Result<std::string> S3Store::Get(std::string_view key, const ByteRange& range) {
     return Status::Unavailable("S3 GET " + config_.Uri() + "/" + call.key + ": 416 for a range inside the object (it changed?)");
   }
   if (r.status != 200 && r.status != 206) return ErrorStatus(call, r);
-  if (r.status == 206) {
-    auto content_range = r.Header("content-range");
-    if (content_range) expected = ContentRangeLength(*content_range);
-  } else if (auto len = r.Header("content-length")) {
-    expected = std::strtoull(len->c_str(), nullptr, 10);
-  }
-  if (expected && r.body.size() != *expected) {
-    return Status::Unavailable("S3 GET " + config_.Uri() + "/" + call.key + ": truncated body: got " +
-                               std::to_string(r.body.size()) + " of " + std::to_string(*expected) + " bytes");
-  }
-  return std::move(r.body);
+  return std::move(r.body);  // its length was checked by Send
 }
 
 Result<ObjectInfo> S3Store::ResolvePreconditionFailed(const Call& call, std::string_view md5_hex, uint64_t size,
@@ -331,6 +335,7 @@ Result<ListPage> S3Store::List(const ListOptions& options) {
   call.query = {{"list-type", "2"}, {"max-keys", std::to_string(options.max_keys)}, {"encoding-type", "url"}};
   if (!full_prefix.empty()) call.query.emplace_back("prefix", full_prefix);
   if (!options.continuation_token.empty()) call.query.emplace_back("continuation-token", options.continuation_token);
+  if (!options.delimiter.empty()) call.query.emplace_back("delimiter", options.delimiter);
   STRATA_ASSIGN_OR_RETURN(HttpResponse r, Send(call));
   if (r.status != 200) return ErrorStatus(call, r);
   const bool url_encoded = XmlText(r.body, "EncodingType").value_or("") == "url";
@@ -348,6 +353,11 @@ Result<ListPage> S3Store::List(const ListOptions& options) {
       if (auto micros = ParseIso8601Micros(*lm); micros.ok()) info.last_modified_ms = *micros / 1000;
     }
     page.objects.push_back(std::move(info));
+  }
+  for (std::string_view common : XmlElements(r.body, "CommonPrefixes")) {
+    std::string p = XmlText(common, "Prefix").value_or("");
+    if (url_encoded) p = PercentDecode(p);
+    if (p.size() > strip) page.common_prefixes.push_back(p.substr(strip));
   }
   if (XmlText(r.body, "IsTruncated").value_or("false") == "true") {
     page.next_token = XmlText(r.body, "NextContinuationToken").value_or("");

@@ -420,6 +420,9 @@ Status LocalStore::WalkDir(const std::string& rel_dir, Walk& walk) const {
 }
 
 Result<ListPage> LocalStore::List(const ListOptions& options) {
+  if (!options.delimiter.empty()) {
+    return ListRolledUp(options, [this](const ListOptions& o) { return List(o); });
+  }
   if (options.max_keys < 1) {
     return Status::InvalidArgument("list " + Uri() + ": max_keys must be at least 1, got " +
                                    std::to_string(options.max_keys));

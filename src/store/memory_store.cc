@@ -77,6 +77,9 @@ Result<ObjectInfo> MemoryStore::Put(std::string_view key, std::string_view data,
 }
 
 Result<ListPage> MemoryStore::List(const ListOptions& options) {
+  if (!options.delimiter.empty()) {
+    return ListRolledUp(options, [this](const ListOptions& o) { return List(o); });
+  }
   if (options.max_keys < 1) {
     return Status::InvalidArgument("list " + Uri() + ": max_keys must be at least 1, got " +
                                    std::to_string(options.max_keys));

@@ -127,6 +127,73 @@ Result<std::vector<ObjectInfo>> ObjectStore::ListAll(std::string_view prefix) {
   return out;
 }
 
+Result<ObjectStore::Directory> ObjectStore::ListDirectory(std::string_view prefix) {
+  Directory out;
+  ListOptions options;
+  options.prefix = std::string(prefix);
+  options.delimiter = "/";
+  while (true) {
+    STRATA_ASSIGN_OR_RETURN(ListPage page, List(options));
+    for (auto& object : page.objects) out.objects.push_back(std::move(object));
+    for (auto& p : page.common_prefixes) out.prefixes.push_back(std::move(p));
+    if (page.next_token.empty()) break;
+    if (page.next_token == options.continuation_token) {
+      return Status::Internal("List of " + Uri() + " returned the same continuation token twice");
+    }
+    options.continuation_token = std::move(page.next_token);
+  }
+  return out;
+}
+
+Result<ListPage> ListRolledUp(const ListOptions& options,
+                              const std::function<Result<ListPage>(const ListOptions&)>& plain) {
+  if (options.max_keys < 1) return Status::InvalidArgument("list: max_keys must be at least 1");
+  const size_t limit = static_cast<size_t>(std::min(options.max_keys, 1000));
+  ListOptions inner;
+  inner.prefix = options.prefix;
+  inner.continuation_token = options.continuation_token;
+  ListPage page;
+  std::string token;  // resumes after the newest entry
+  // One entry more than the page holds tells whether there is a next page.
+  auto full = [&] { return page.objects.size() + page.common_prefixes.size() > limit; };
+  bool more = false;
+  while (!full()) {
+    STRATA_ASSIGN_OR_RETURN(ListPage chunk, plain(inner));
+    bool jumped = false;
+    for (ObjectInfo& object : chunk.objects) {
+      if (full()) break;
+      const std::string previous = token;
+      const size_t at = object.key.find(options.delimiter, options.prefix.size());
+      if (at == std::string::npos) {
+        token = object.key;
+        page.objects.push_back(std::move(object));
+      } else {
+        std::string common = object.key.substr(0, at + options.delimiter.size());
+        token = common + "\xff";  // after every key under it
+        page.common_prefixes.push_back(std::move(common));
+        jumped = true;
+      }
+      if (full()) {
+        // Drop the extra entry again; the page ends with the one before it.
+        if (jumped) page.common_prefixes.pop_back(); else page.objects.pop_back();
+        token = previous;
+        more = true;
+        break;
+      }
+      if (jumped) break;
+    }
+    if (more) break;
+    if (jumped) {
+      inner.continuation_token = token;
+      continue;
+    }
+    if (chunk.next_token.empty()) break;
+    inner.continuation_token = std::move(chunk.next_token);
+  }
+  if (more) page.next_token = token;
+  return page;
+}
+
 std::string ObjectStore::UriFor(std::string_view key) const {
   std::string out = Uri();
   out += '/';

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,12 +60,19 @@ struct PutOptions {
 struct ListOptions {
   std::string prefix;              // only keys starting with this (a plain string prefix, not a folder)
   std::string continuation_token;  // from the previous page; empty for the first
-  int max_keys = 1000;             // page size, 1..1000
+  int max_keys = 1000;             // page size, 1..1000 (objects and common prefixes together)
+  /// Non-empty (usually "/"): keys holding the delimiter after the prefix are
+  /// not listed; each distinct `prefix + ... + delimiter` is reported once in
+  /// ListPage::common_prefixes instead (S3's ListObjectsV2 delimiter), so a
+  /// listing walks one "folder" level.
+  std::string delimiter;
 };
 
 // One page of a listing, keys in ascending byte order.
 struct ListPage {
   std::vector<ObjectInfo> objects;
+  /// With a delimiter: the rolled-up prefixes of this page, ascending.
+  std::vector<std::string> common_prefixes;
   std::string next_token;  // empty when this is the last page
 };
 
@@ -104,6 +112,14 @@ class ObjectStore {
   /// Every object under `prefix`, following continuation tokens.
   Result<std::vector<ObjectInfo>> ListAll(std::string_view prefix);
 
+  /// One "folder" level under `prefix` (delimiter '/'), all pages: the
+  /// objects directly in it and its sub-prefixes (each ending in '/').
+  struct Directory {
+    std::vector<ObjectInfo> objects;
+    std::vector<std::string> prefixes;
+  };
+  Result<Directory> ListDirectory(std::string_view prefix);
+
   /// `Uri() + "/" + key`: the absolute location written into Iceberg metadata.
   std::string UriFor(std::string_view key) const;
 
@@ -120,6 +136,13 @@ Status ValidateKey(std::string_view key);
 
 /// The reserved key prefix (a local bucket keeps its temp files there).
 inline constexpr std::string_view kReservedKeyPrefix = ".strata-tmp";
+
+/// A delimiter listing for backends whose continuation token is the last key
+/// returned (memory, local directory): pages of `plain` (a listing without
+/// delimiter) rolled up, skipping the keys under a reported prefix in one
+/// jump. Keys are UTF-8, so `prefix + "\xff"` sorts after all of them.
+Result<ListPage> ListRolledUp(const ListOptions& options,
+                              const std::function<Result<ListPage>(const ListOptions&)>& plain);
 
 /// Resolves `range` against an object of `size` bytes into the {offset,
 /// length} to read, clipping past the end. InvalidArgument when the offset is

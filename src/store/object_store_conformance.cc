@@ -318,6 +318,44 @@ TEST_P(ObjectStoreConformanceTest, ListPagesWithMaxKeys) {
   EXPECT_EQ(store_->List(options).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_P(ObjectStoreConformanceTest, ListWithDelimiterWalksOneLevel) {
+  for (const char* key : {"a/1", "a/2", "b", "c/d/e", "c/f", "d", "e/x/y/z"}) MustPut(key, key);
+  ListOptions options;
+  options.delimiter = "/";
+  Result<ListPage> top = store_->List(options);
+  ASSERT_TRUE(top.ok()) << top.status();
+  std::vector<std::string> objects;
+  for (const auto& o : top->objects) objects.push_back(o.key);
+  EXPECT_EQ(objects, (KeyList{"b", "d"}));
+  EXPECT_EQ(top->common_prefixes, (KeyList{"a/", "c/", "e/"}));
+  EXPECT_TRUE(top->next_token.empty());
+
+  auto dir = store_->ListDirectory("c/");
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  ASSERT_EQ(dir->objects.size(), 1u);
+  EXPECT_EQ(dir->objects[0].key, "c/f");
+  EXPECT_EQ(dir->objects[0].size, 3u);
+  EXPECT_EQ(dir->prefixes, (KeyList{"c/d/"}));
+
+  // Pages of one entry: objects and prefixes interleaved in key order.
+  options.max_keys = 1;
+  std::vector<std::string> walked;
+  for (int pages = 0; pages < 20; ++pages) {
+    Result<ListPage> page = store_->List(options);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_EQ(page->objects.size() + page->common_prefixes.size(), 1u);
+    walked.push_back(page->objects.empty() ? page->common_prefixes[0] : page->objects[0].key);
+    if (page->next_token.empty()) break;
+    options.continuation_token = page->next_token;
+  }
+  EXPECT_EQ(walked, (KeyList{"a/", "b", "c/", "d", "e/"}));
+  // A prefix that is not a folder boundary.
+  auto partial = store_->ListDirectory("e/x");
+  ASSERT_TRUE(partial.ok());
+  EXPECT_TRUE(partial->objects.empty());
+  EXPECT_EQ(partial->prefixes, (KeyList{"e/x/"}));
+}
+
 TEST_P(ObjectStoreConformanceTest, DeleteIsIdempotent) {
   EXPECT_TRUE(store_->Delete("never/was").ok());
   MustPut("d/x/1", "1");
