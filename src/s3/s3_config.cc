@@ -2,7 +2,9 @@
 // addressing for the S3 layer. See s3_config.h for the rules.
 #include "s3/s3_config.h"
 
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <vector>
 
@@ -309,7 +311,63 @@ class UriParser {
                       : "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not");
     }
     if (token && !id) return Error("AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not");
-    if (id) config.credentials = {*id, *secret, token.value_or("")};
+    if (id) {
+      config.credentials = {*id, *secret, token.value_or("")};
+      return Status::OK();
+    }
+    return ResolveSharedCredentials(config);
+  }
+
+  // The shared credentials file (AWS_SHARED_CREDENTIALS_FILE, else
+  // $HOME/.aws/credentials), section AWS_PROFILE (else "default"). A missing
+  // file or default section means anonymous; a named profile must exist.
+  Status ResolveSharedCredentials(S3Config& config) {
+    const auto profile_env = Env("AWS_PROFILE");
+    const std::string profile = profile_env.value_or("default");
+    std::optional<std::string> path = Env("AWS_SHARED_CREDENTIALS_FILE");
+    if (!path) {
+      auto home = Env("HOME");
+      if (!home) return Status::OK();
+      path = *home + "/.aws/credentials";
+    }
+    std::ifstream in(*path);
+    if (!in) {
+      if (profile_env || Env("AWS_SHARED_CREDENTIALS_FILE"))
+        return Error("cannot read the credentials file " + Quote(*path) + " (AWS_SHARED_CREDENTIALS_FILE / AWS_PROFILE)");
+      return Status::OK();
+    }
+    std::map<std::string, std::string> keys;
+    std::string line, section;
+    bool found = false;
+    while (std::getline(in, line)) {
+      auto trim = [](std::string v) {
+        const size_t a = v.find_first_not_of(" \t\r"), b = v.find_last_not_of(" \t\r");
+        return a == std::string::npos ? std::string() : v.substr(a, b - a + 1);
+      };
+      line = trim(line);
+      if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+      if (line.front() == '[' && line.back() == ']') {
+        section = trim(line.substr(1, line.size() - 2));
+        if (section.starts_with("profile ")) section = trim(section.substr(8));
+        found = found || section == profile;
+        continue;
+      }
+      const size_t eq = line.find('=');
+      if (section != profile || eq == std::string::npos) continue;
+      std::string name = trim(line.substr(0, eq));
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      keys[name] = trim(line.substr(eq + 1));
+    }
+    if (!found) {
+      if (profile_env) return Error("profile " + Quote(profile) + " is not in the credentials file " + Quote(*path));
+      return Status::OK();
+    }
+    auto id = keys.find("aws_access_key_id"), secret = keys.find("aws_secret_access_key");
+    if (id == keys.end() || secret == keys.end() || id->second.empty() || secret->second.empty())
+      return Error("profile " + Quote(profile) + " in " + Quote(*path) +
+                   " needs both aws_access_key_id and aws_secret_access_key");
+    auto token = keys.find("aws_session_token");
+    config.credentials = {id->second, secret->second, token == keys.end() ? "" : token->second};
     return Status::OK();
   }
 

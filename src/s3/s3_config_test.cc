@@ -3,8 +3,11 @@
 // S3Config::Uri / ToString, and AddressFor in both addressing styles.
 #include "s3/s3_config.h"
 
+#include "common/temp_dir.h"
+
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -309,6 +312,42 @@ TEST(S3ConfigTest, AddressForPathStyle) {
   Result<S3Config> aws = ParseS3Uri("s3://my.dotted.bucket?region=eu-west-3", FakeEnv({}));
   ASSERT_TRUE(aws.ok()) << aws.status();
   EXPECT_EQ(AddressFor(*aws, "k").url, "https://s3.eu-west-3.amazonaws.com/my.dotted.bucket/k");
+}
+
+TEST(S3ConfigTest, CredentialsFromTheSharedCredentialsFile) {
+  TempDir dir;
+  const std::string path = dir.path() + "/credentials";
+  std::ofstream(path) << "# comment\n[default]\naws_access_key_id = DEFAULTID\naws_secret_access_key=defaultsecret\n\n"
+                         "[profile ci]\n AWS_ACCESS_KEY_ID = CIID \naws_secret_access_key = cisecret\n"
+                         "aws_session_token = citoken\n[broken]\naws_access_key_id = X\n";
+  auto with = [&](EnvMap env) {
+    env["AWS_SHARED_CREDENTIALS_FILE"] = path;
+    return ParseS3Uri("s3://bkt", FakeEnv(env));
+  };
+  auto def = with({});
+  ASSERT_TRUE(def.ok()) << def.status();
+  EXPECT_EQ(def->credentials.access_key_id, "DEFAULTID");
+  EXPECT_EQ(def->credentials.secret_access_key, "defaultsecret");
+  auto ci = with({{"AWS_PROFILE", "ci"}});
+  ASSERT_TRUE(ci.ok()) << ci.status();
+  EXPECT_EQ(ci->credentials.access_key_id, "CIID");
+  EXPECT_EQ(ci->credentials.session_token, "citoken");
+  // The environment's keys win over the file.
+  auto env = with({{"AWS_ACCESS_KEY_ID", "ENVID"}, {"AWS_SECRET_ACCESS_KEY", "envsecret"}});
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->credentials.access_key_id, "ENVID");
+  // A named profile must exist and be complete; errors never show secrets.
+  auto missing = with({{"AWS_PROFILE", "nope"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("'nope'"), std::string::npos) << missing.status();
+  auto broken = with({{"AWS_PROFILE", "broken"}});
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("aws_secret_access_key"), std::string::npos) << broken.status();
+  EXPECT_EQ(broken.status().message().find("secret="), std::string::npos);
+  // No file at $HOME/.aws/credentials: anonymous, not an error.
+  auto anon = ParseS3Uri("s3://bkt", FakeEnv({{"HOME", dir.path()}}));
+  ASSERT_TRUE(anon.ok()) << anon.status();
+  EXPECT_TRUE(anon->credentials.empty());
 }
 
 }  // namespace

@@ -66,6 +66,20 @@ expect_eq "$got" "cdc/tenant-1 $id" "lookup without a namespace on s3"
 t=$("$STRATA" query --table "s3://lake/warehouse/cdc/tenant-1?endpoint=http://127.0.0.1:$PORT" --json "SELECT count(*) AS n FROM events")
 expect_eq "$t" '{"n":3000}' "query --table s3://"
 
+# Credentials from a profile of a shared credentials file (--credentials-file, --profile).
+printf '[ci]\naws_access_key_id = test\naws_secret_access_key = from-the-file\n' > "$WORK/creds"
+n=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$STRATA" --credentials-file "$WORK/creds" --profile ci \
+  query --bucket "$B" --namespace tenant-1 --json "SELECT count(*) AS n FROM events")
+expect_eq "$n" '{"n":3000}' "query with a credentials-file profile"
+set +e
+err=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$STRATA" --credentials-file "$WORK/creds" --profile nope \
+  files --bucket "$B" --namespace tenant-1 2>&1); code=$?
+set -e
+expect_eq "$code" 1 "unknown profile"
+expect_contains "$err" "'nope' is not in the credentials file" "unknown profile named"
+help=$("$STRATA" --help; "$STRATA" query --help)
+[[ "$help" != *test-secret-value* ]] || fail "a secret appears in --help"
+
 # A bad bucket URI is refused before any request, naming the parameter.
 set +e
 err=$("$STRATA" files --bucket "s3://lake?endpoint=http://127.0.0.1:$PORT&colour=blue" --namespace tenant-1 2>&1); code=$?
