@@ -63,8 +63,8 @@ err=$("$STRATA" ingest --bucket "$B" --namespace ../etc "$WORK/t2a.ndjson" 2>&1)
 [[ $code -ne 0 ]] || fail "a namespace with '..' must be refused"; expect_contains "$err" "namespace" "bad namespace message"
 err=$("$STRATA" ingest --bucket "$B" --namespace tenant-1 "$WORK/t2a.ndjson" 2>&1); code=$?
 expect_eq "$code" 2 "events of another namespace"; expect_contains "$err" "does not match" "ns mismatch message"
-err=$("$STRATA" files --bucket "s3://x" --namespace tenant-2 2>&1); code=$?
-expect_eq "$code" 1 "s3 bucket before S3 support"; expect_contains "$err" "NotSupported" "s3 message"
+err=$("$STRATA" files --bucket "gs://x" --namespace tenant-2 2>&1); code=$?
+expect_eq "$code" 1 "unsupported bucket scheme"; expect_contains "$err" "NotSupported" "unsupported scheme message"
 err=$("$STRATA" ingest --bucket "$B" --namespace tenant-2 "$WORK/missing.ndjson" 2>&1); code=$?
 expect_eq "$code" 1 "missing input"; expect_contains "$err" "cannot open input file" "missing input message"
 set -e
