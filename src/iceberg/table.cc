@@ -1,6 +1,7 @@
 #include "iceberg/table.h"
 
 #include <algorithm>
+#include <utility>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -149,6 +150,11 @@ Result<std::string> IcebergTable::ReadImmutable(const std::string& location) con
   }
   STRATA_ASSIGN_OR_RETURN(std::string key, KeyOf(location));
   STRATA_ASSIGN_OR_RETURN(std::string bytes, store_->Get(key));
+  RememberImmutable(location, bytes);
+  return bytes;
+}
+
+void IcebergTable::RememberImmutable(const std::string& location, const std::string& bytes) const {
   std::lock_guard<std::mutex> lock(cache_mu_);
   if (cached_bytes_ + bytes.size() > kMaxCachedBytes) {
     immutable_cache_.clear();  // simple and bounded; the read path brings a real cache
@@ -156,7 +162,6 @@ Result<std::string> IcebergTable::ReadImmutable(const std::string& location) con
   }
   cached_bytes_ += bytes.size();
   immutable_cache_[location] = bytes;
-  return bytes;
 }
 
 Result<std::vector<ManifestFile>> IcebergTable::Manifests(const Snapshot& snapshot) const {
@@ -240,7 +245,22 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
                                        std::to_string(request.files[i].record_count) + " records but " +
                                        std::to_string(request.file_ids[i].size()) + " ids");
   }
-  STRATA_ASSIGN_OR_RETURN(TableState state, Load());
+  // The state this object committed last, if any: the table is usually
+  // still there (one writer per namespace), which saves the hint, metadata
+  // and probe reads; if another writer moved on, the create-only write below
+  // fails and the next attempt reloads. Taken out, so that a failed commit
+  // leaves no cached state behind (its retry must see the real table).
+  std::optional<TableState> cached;
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    cached = std::exchange(committed_state_, std::nullopt);
+  }
+  TableState state;
+  if (cached) {
+    state = std::move(*cached);
+  } else {
+    STRATA_ASSIGN_OR_RETURN(state, Load());
+  }
   const int64_t snapshot_id = request.snapshot_id != 0 ? request.snapshot_id : RandomSnapshotId();
   if (request.snapshot_id < 0) return Status::InvalidArgument("a snapshot id must be positive");
   // A retried append whose earlier call landed although it reported an error.
@@ -384,6 +404,7 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
     snap.sequence_number = sequence_number;
     snap.timestamp_ms = now_ms;
     snap.manifest_list = store_->UriFor(list_key);
+    const std::string snap_list_location = snap.manifest_list;
     snap.schema_id = md.current_schema_id;
     const auto empty = std::map<std::string, std::string>{};
     const auto& prev = parent ? parent->summary : empty;
@@ -429,6 +450,11 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
     if (put.ok()) {
       // Hints are advisory: a failure here does not undo the commit.
       (void)WriteHints(version);
+      RememberImmutable(snap_list_location, list_bytes);
+      {
+        std::lock_guard<std::mutex> lock(cache_mu_);
+        committed_state_ = TableState{std::move(md), version, MetadataKey(VersionFileName(version))};
+      }
       if (added_segment && (!id_segments || std::find(id_segments->begin(), id_segments->end(), *added_segment) ==
                                                  id_segments->end()))
         delete_segment(added_segment);  // merged into another segment (or no index): no snapshot names it

@@ -148,6 +148,7 @@ class IcebergTable {
   Result<CommitResult> Commit(const AppendRequest& request, const CommitOptions& options, bool compact_id_index);
   static Result<const Snapshot*> SnapshotOf(const TableState& state, std::optional<int64_t> snapshot_id);
   Result<std::string> ReadImmutable(const std::string& location) const;
+  void RememberImmutable(const std::string& location, const std::string& bytes) const;
   Result<std::string> KeyOf(const std::string& location) const;
   Status WriteHints(int64_t version) const;
   Result<int64_t> ReadHint() const;
@@ -157,6 +158,8 @@ class IcebergTable {
   mutable std::mutex cache_mu_;
   mutable std::map<std::string, std::string> immutable_cache_;  // location -> bytes (manifests, lists)
   mutable size_t cached_bytes_ = 0;
+  // The state after this object's last successful commit (see Commit).
+  mutable std::optional<TableState> committed_state_;
 };
 
 /// Snapshot summary keys Strata writes besides Iceberg's standard ones.
