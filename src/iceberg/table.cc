@@ -112,6 +112,15 @@ Result<TableState> IcebergTable::Load() const {
 }
 
 Result<TableState> IcebergTable::CreateIfMissing(TableMetadata initial) const {
+  auto created = CreateOrLoad(std::move(initial));
+  if (created.ok()) {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    committed_state_ = *created;  // the first append's starting guess (see Commit)
+  }
+  return created;
+}
+
+Result<TableState> IcebergTable::CreateOrLoad(TableMetadata initial) const {
   auto existing = Load();
   if (existing.ok() || !existing.status().IsNotFound()) return existing;
   initial.location = Location();

@@ -149,6 +149,7 @@ class IcebergTable {
   static Result<const Snapshot*> SnapshotOf(const TableState& state, std::optional<int64_t> snapshot_id);
   Result<std::string> ReadImmutable(const std::string& location) const;
   void RememberImmutable(const std::string& location, const std::string& bytes) const;
+  Result<TableState> CreateOrLoad(TableMetadata initial) const;
   Result<std::string> KeyOf(const std::string& location) const;
   Status WriteHints(int64_t version) const;
   Result<int64_t> ReadHint() const;
