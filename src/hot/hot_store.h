@@ -1,0 +1,220 @@
+// HotStore: the hot tier of one namespace — a SQLite database in WAL mode at
+// `{dir}/{ns}.sqlite` holding recent events, the durable ingest log that the
+// Iceberg sink drains. docs/HOT_TIER.md has the full story.
+//
+// - Append assigns each new event the namespace's next lsn (monotonic,
+//   persisted: it continues after restarts and after Release), drops events
+//   whose id was accepted within `dedup_window_ms` (reported as duplicates
+//   with their original lsn), and returns only after the transaction holding
+//   the events has committed (synchronous=FULL by default: durable on power
+//   loss). Concurrent Appends are group-committed: one caller (the leader)
+//   writes everything queued by the others in one transaction.
+// - Drain(after_lsn, limit) reads rows in lsn order for the sink; Release(lsn)
+//   deletes rows up to an lsn once an Iceberg commit holds them.
+// - GetById, ByTrace, BySession, ByTypeAndTime and Recent answer from indexes.
+// - NeedsFlush says when the namespace is over its capacity or age limit.
+// One HotStore owns a namespace: Open takes `{dir}/{ns}.lock` (flock).
+// Thread-safety: all methods may be called from several threads. Writes are
+// serialised on one connection; reads use a pool of connections and run in
+// parallel with each other and with writes (WAL).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "event/event.h"
+
+struct sqlite3_stmt;
+
+namespace strata {
+
+namespace hot {
+class SqliteConn;
+class FileLock;
+}  // namespace hot
+
+/// SQLite `synchronous` in WAL mode. kFull syncs the WAL at every commit: an
+/// acknowledged Append survives power loss. kNormal syncs only at checkpoints:
+/// it survives a process crash, but the last commits may be lost on power loss.
+enum class HotSync { kFull, kNormal };
+
+struct HotOptions {
+  /// Directory of the namespace databases; created if missing. Required.
+  std::string dir;
+  /// NeedsFlush() is true once the rows (with their index entries, see
+  /// HotStats::event_bytes) exceed this. Default 100 MiB. Dedup keys do not
+  /// count: flushing cannot shrink them.
+  int64_t capacity_bytes = int64_t{100} << 20;
+  /// NeedsFlush() is true once the oldest row was accepted this long ago. Default 1 h.
+  int64_t max_age_ms = 3'600'000;
+  /// Append refuses new events with Unavailable while the database's live
+  /// bytes (rows, indexes and dedup keys) exceed this: backpressure that bounds
+  /// the disk when the sink cannot keep up. 0 (default): never refuse.
+  int64_t reject_above_bytes = 0;
+  /// An id accepted less than this long ago is a duplicate. 0 disables dedup. Default 10 min.
+  int64_t dedup_window_ms = 10 * 60'000;
+  HotSync synchronous = HotSync::kFull;
+  /// At most this many events in one group-commit transaction (a single
+  /// larger Append is still one transaction). Default 10,000.
+  size_t group_commit_max_events = 10'000;
+  /// Release deletes at most this many rows per transaction, so appends
+  /// interleave with a large release. Default 2,000 (~10-30 ms a chunk).
+  int64_t release_chunk_rows = 2'000;
+  /// How long a statement waits for a lock held by another connection. Default 5 s.
+  int busy_timeout_ms = 5000;
+  /// SQLite page cache of the write connection; each read connection gets a quarter. Default 16 MiB.
+  int64_t cache_bytes = int64_t{16} << 20;
+  /// Idle read connections kept for reuse. Default 4.
+  int max_idle_readers = 4;
+  /// Wall clock in ms for acceptance times (dedup window, age). Default NowMillis; tests inject one.
+  std::function<int64_t()> clock_ms;
+
+  Status Validate() const;
+};
+
+/// What Append did with one event, in the order the events were given.
+struct AppendOutcome {
+  int64_t lsn = 0;         // assigned (or, for a duplicate, the original) lsn
+  bool duplicate = false;  // the id was accepted within the dedup window: not stored again
+};
+
+struct AppendResult {
+  std::vector<AppendOutcome> events;
+  int64_t stored = 0;
+  int64_t duplicates = 0;
+};
+
+/// Counters and the state of the namespace's hot tier (kept in memory: cheap).
+struct HotStats {
+  int64_t rows = 0;            // rows stored (not yet released)
+  int64_t event_bytes = 0;     // estimated size of the rows and their index entries (the capacity measure)
+  int64_t live_bytes = 0;      // (page_count - freelist_count) * page_size: rows, indexes, dedup keys
+  int64_t file_bytes = 0;      // page_count * page_size (the file does not shrink; freed pages are reused)
+  int64_t oldest_lsn = 0;      // lsn of the oldest row; 0 when empty
+  int64_t newest_lsn = 0;
+  int64_t oldest_accepted_ms = 0;  // when the oldest row was accepted; 0 when empty
+  int64_t newest_accepted_ms = 0;
+  std::optional<int64_t> oldest_timestamp_us;  // `timestamp` of the oldest / newest row (by lsn)
+  std::optional<int64_t> newest_timestamp_us;
+  int64_t next_lsn = 1;        // the lsn the next new event gets
+  int64_t released_lsn = 0;    // every lsn <= this was released
+  int64_t append_calls = 0;    // successful Append calls
+  int64_t events_stored = 0;
+  int64_t duplicates = 0;
+  int64_t commits = 0;         // Append transactions committed (group commit: <= append_calls)
+  int64_t rows_released = 0;
+  bool over_capacity = false;  // event_bytes > capacity_bytes
+  bool over_age = false;       // the oldest row is older than max_age_ms (at the time of Stats())
+};
+
+class HotStore {
+ public:
+  /// Opens (creating if needed) `{options.dir}/{ns}.sqlite`. `ns`: letters,
+  /// digits, '-', '_', '.', not starting with '.'. The next lsn is the largest
+  /// of: the highest lsn stored + 1, the released watermark + 1, and
+  /// `min_next_lsn` (pass the table's `strata.max-lsn` + 1). Errors: IOError
+  /// (directory or file not writable), Corruption (not a hot-tier database;
+  /// names the file), Unavailable (the namespace is open in another HotStore).
+  static Result<std::unique_ptr<HotStore>> Open(HotOptions options, std::string ns, int64_t min_next_lsn = 1);
+  ~HotStore();
+  HotStore(const HotStore&) = delete;
+  HotStore& operator=(const HotStore&) = delete;
+
+  /// Stores `events` and returns after the commit (durable ack). Each event
+  /// must carry non-empty id, event_type, event_name and ns == this namespace
+  /// and values of its columns' types (callers run NormalizeEvent first);
+  /// otherwise InvalidArgument and nothing of this call is stored. An event
+  /// without an lsn gets the next one; an event with one keeps it if it is
+  /// >= the next lsn (InvalidArgument otherwise). Duplicates (see HotOptions::
+  /// dedup_window_ms; also repeats within the call) are reported, not stored.
+  /// A failure of the transaction fails every Append committed with it; a
+  /// retry is safe: what did commit comes back as duplicates.
+  Result<AppendResult> Append(std::vector<Event> events);
+
+  /// Up to `limit` rows with lsn > after_lsn, in lsn order, with lsn set.
+  Result<std::vector<Event>> Drain(int64_t after_lsn, size_t limit) const;
+  /// Deletes the rows with lsn <= up_to_lsn and persists the released
+  /// watermark (lsns are never reused, even for a watermark past the highest
+  /// lsn assigned). Dedup keys stay for their window. Call only after the
+  /// Iceberg commit holding those lsns succeeded. Idempotent.
+  Status Release(int64_t up_to_lsn);
+
+  /// The newest stored row with this id, if any.
+  Result<std::optional<Event>> GetById(std::string_view id) const;
+  /// Rows of a trace / session, ordered by (timestamp, lsn).
+  Result<std::vector<Event>> ByTrace(std::string_view trace_id, size_t limit = 1000) const;
+  Result<std::vector<Event>> BySession(std::string_view session_id, size_t limit = 1000) const;
+  /// Rows of `event_type` with from_us <= timestamp < to_us, by (timestamp, lsn),
+  /// oldest first or newest first.
+  Result<std::vector<Event>> ByTypeAndTime(std::string_view event_type, int64_t from_us, int64_t to_us,
+                                           size_t limit = 1000, bool newest_first = false) const;
+  /// The `limit` most recently stored rows, highest lsn first.
+  Result<std::vector<Event>> Recent(size_t limit) const;
+
+  HotStats Stats() const;
+  /// Over capacity, or the oldest row was accepted max_age_ms or more before `now_ms`.
+  bool NeedsFlush(int64_t now_ms) const;
+  bool NeedsFlush() const;
+
+  const std::string& ns() const { return ns_; }
+  /// `{dir}/{ns}.sqlite`.
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Writer;          // one waiting Append call (group commit)
+  class ReaderPool;
+  struct RowInfo {        // lsn, timestamp and acceptance time of a row
+    int64_t lsn = 0;
+    std::optional<int64_t> timestamp_us;
+    int64_t accepted_ms = 0;
+  };
+
+  HotStore(HotOptions options, std::string ns, std::string path);
+  Status Init(int64_t min_next_lsn);
+  int64_t Now() const;
+
+  // Write path (hot_write.cc); all require db_mu_.
+  void CommitGroup(const std::vector<Writer*>& group);
+  Status AppendInTxn(Writer* w, int64_t now_ms);
+  Status PruneDedupKeys(int64_t now_ms);
+  Result<std::optional<RowInfo>> QueryRowInfo(bool oldest);
+  Status RefreshSizeLocked();
+  Status ReleaseChunk(int64_t up_to_lsn, bool* done);
+
+  // Read path (hot_store.cc).
+  Result<std::vector<Event>> ReadRows(int slot, const std::function<Status(sqlite3_stmt*)>& bind,
+                                      size_t limit) const;
+
+  const HotOptions options_;
+  const std::string ns_;
+  const std::string path_;
+  std::unique_ptr<hot::FileLock> lock_;
+
+  // Group commit queue: the front Writer is the leader.
+  std::mutex queue_mu_;
+  std::deque<Writer*> queue_;
+
+  // The write connection, the lsn counter and the dedup pruning clock.
+  std::mutex db_mu_;
+  std::unique_ptr<hot::SqliteConn> writer_;
+  int64_t next_lsn_ = 1;
+  int64_t last_prune_ms_ = 0;
+  int64_t page_size_ = 4096;
+
+  mutable std::mutex state_mu_;
+  HotStats stats_;
+  std::optional<RowInfo> oldest_, newest_;
+
+  std::unique_ptr<ReaderPool> readers_;
+};
+
+}  // namespace strata
