@@ -1,0 +1,159 @@
+// NamespacePipeline: hot-tier acks, lsn-ordered drains into the sink,
+// release after commit (see namespace_pipeline.h).
+#include "pipeline/namespace_pipeline.h"
+
+#include <chrono>
+#include <limits>
+
+#include "common/time_util.h"
+#include "iceberg/table.h"
+
+namespace strata {
+namespace {
+
+// The table's strata.max-lsn (0 for a table without snapshots).
+Result<int64_t> TableMaxLsn(const IcebergTable& table) {
+  STRATA_ASSIGN_OR_RETURN(TableState state, table.Load());
+  const Snapshot* current = state.metadata.CurrentSnapshot();
+  if (!current) return int64_t{0};
+  auto it = current->summary.find(kSummaryMaxLsn);
+  if (it == current->summary.end()) return int64_t{0};
+  try {
+    return static_cast<int64_t>(std::stoll(it->second));
+  } catch (...) {
+    return Status::Corruption("table " + table.Location() + ": snapshot summary " + kSummaryMaxLsn + " is '" +
+                              it->second + "', not a number");
+  }
+}
+
+}  // namespace
+
+Status PipelineOptions::Validate() const {
+  if (hot.dir.empty()) return Status::InvalidArgument("pipeline: hot.dir is required");
+  if (flush_batch == 0) return Status::InvalidArgument("pipeline: flush_batch must be positive");
+  if (flush_delay_ms < 1) return Status::InvalidArgument("pipeline: flush_delay_ms must be at least 1");
+  STRATA_RETURN_IF_ERROR(hot.Validate());
+  return sink.Validate();
+}
+
+Result<std::unique_ptr<NamespacePipeline>> NamespacePipeline::Open(PipelineOptions options) {
+  STRATA_RETURN_IF_ERROR(options.Validate());
+  SinkOptions sink_options = options.sink;
+  sink_options.batch_size = options.flush_batch;
+  sink_options.max_flush_delay_ms = std::numeric_limits<int32_t>::max();  // the pipeline decides when
+  STRATA_ASSIGN_OR_RETURN(auto sink, IcebergSink::Open(sink_options));
+  STRATA_ASSIGN_OR_RETURN(int64_t max_lsn, TableMaxLsn(sink->table()));
+  STRATA_ASSIGN_OR_RETURN(auto hot, HotStore::Open(options.hot, options.sink.ns, max_lsn + 1));
+  return std::unique_ptr<NamespacePipeline>(
+      new NamespacePipeline(std::move(options), std::move(sink), std::move(hot), max_lsn));
+}
+
+NamespacePipeline::NamespacePipeline(PipelineOptions options, std::unique_ptr<IcebergSink> sink,
+                                     std::unique_ptr<HotStore> hot, int64_t committed_lsn)
+    : options_(std::move(options)),
+      sink_(std::move(sink)),
+      hot_(std::move(hot)),
+      drained_lsn_(committed_lsn),
+      committed_lsn_(committed_lsn) {
+  stats_.drained_lsn = stats_.committed_lsn = committed_lsn;
+  drained_watermark_ = committed_lsn;
+  if (options_.background) flusher_ = std::thread([this] { FlusherLoop(); });
+}
+
+NamespacePipeline::~NamespacePipeline() { (void)Close(); }
+
+Result<AppendResult> NamespacePipeline::Ingest(std::vector<Event> events) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return Status::Cancelled("pipeline of namespace '" + options_.sink.ns + "' is closed");
+  }
+  const int64_t now_us = NowMicros();
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (auto error = NormalizeEvent(&events[i], now_us))
+      return Status::InvalidArgument("event " + std::to_string(i) + ": " +
+                                     (error->field.empty() ? "" : "field '" + error->field + "': ") + error->reason);
+    if (events[i].ns() != options_.sink.ns)
+      return Status::InvalidArgument("event " + std::to_string(i) + " (id '" + std::string(events[i].id()) +
+                                     "'): ns '" + std::string(events[i].ns()) + "' is not the pipeline's namespace '" +
+                                     options_.sink.ns + "'");
+  }
+  auto result = hot_->Append(std::move(events));
+  if (result.ok() && hot_->Stats().newest_lsn - drained_watermark_.load() >= static_cast<int64_t>(options_.flush_batch))
+    cv_.notify_one();
+  return result;
+}
+
+Result<int64_t> NamespacePipeline::FlushOnceLocked() {
+  int64_t committed = 0;
+  // What the sink still holds from a flush that failed: commit it first.
+  if (sink_->GetStats().buffered > 0) {
+    STRATA_ASSIGN_OR_RETURN(committed, sink_->Flush());
+    committed_lsn_ = drained_lsn_;
+  }
+  STRATA_ASSIGN_OR_RETURN(std::vector<Event> events, hot_->Drain(drained_lsn_, options_.flush_batch));
+  if (!events.empty()) {
+    const int64_t last = events.back().lsn().value_or(drained_lsn_);
+    // Write either takes every event (then they are the sink's to commit,
+    // whatever its own flush does) or none of them.
+    STRATA_RETURN_IF_ERROR(sink_->Write(std::move(events)));
+    drained_lsn_ = last;
+    drained_watermark_ = last;
+    STRATA_ASSIGN_OR_RETURN(int64_t n, sink_->Flush());
+    committed += n;
+    committed_lsn_ = drained_lsn_;
+  }
+  if (committed > 0 && (!options_.retain_committed || hot_->NeedsFlush())) {
+    STRATA_RETURN_IF_ERROR(hot_->Release(committed_lsn_));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.drained_lsn = drained_lsn_;
+  stats_.committed_lsn = committed_lsn_;
+  if (committed > 0) ++stats_.flushes;
+  return committed;
+}
+
+Result<int64_t> NamespacePipeline::Flush() {
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  int64_t total = 0;
+  while (true) {
+    auto n = FlushOnceLocked();
+    if (!n.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.flush_errors;
+      stats_.last_error = n.status();
+      return n.status().WithContext("pipeline of namespace '" + options_.sink.ns + "'");
+    }
+    total += *n;
+    if (*n == 0 && hot_->Stats().newest_lsn <= drained_lsn_) return total;
+  }
+}
+
+void NamespacePipeline::FlusherLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!closed_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(options_.flush_delay_ms));
+    if (closed_) break;
+    lock.unlock();
+    (void)Flush();  // errors are in Stats(); the events stay in the hot tier or the sink
+    lock.lock();
+  }
+}
+
+PipelineStats NamespacePipeline::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+Status NamespacePipeline::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  // Also on a repeated Close: a final flush that failed before is retried.
+  STRATA_RETURN_IF_ERROR(Flush().status());
+  return sink_->Close();
+}
+
+}  // namespace strata

@@ -1,0 +1,116 @@
+// NamespacePipeline: one namespace's ingest path through the tiers — events
+// are acknowledged once the hot tier (HotStore, SQLite) has committed them,
+// and a flusher drains the hot tier in lsn order into the namespace's Iceberg
+// table (IcebergSink), exactly once.
+//
+// Exactly once, across crashes at any point:
+//   * lsns are assigned by the hot tier, durably, with the events;
+//   * a flush hands the sink the rows after `drained_lsn` in lsn order, and
+//     the sink's commit records the highest lsn it holds (`strata.max-lsn`)
+//     atomically with the data — so the table always holds exactly the lsns
+//     up to its max-lsn that were ever drained, once each (a commit whose
+//     outcome is unknown is retried with the same snapshot id: sink docs);
+//   * on open, `drained_lsn` starts at the table's max-lsn: rows at or below
+//     it are committed already and are never handed to the sink again; rows
+//     above it are drained (again, if a crash hit before their commit);
+//   * rows are released from the hot tier only after the commit holding them
+//     (and, by default, only when the hot tier is over its capacity or age
+//     limit: until then recent events answer from SQLite; readers of both
+//     deduplicate by lsn <= max-lsn).
+// A crash between a Parquet write and its commit leaves an orphan file (no
+// snapshot references it; orphan removal deletes it), never a duplicate.
+//
+// Thread-safety: Ingest may be called from many threads; flushes are
+// serialised (the background flusher and Flush()).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "event/event.h"
+#include "hot/hot_store.h"
+#include "sink/iceberg_sink.h"
+
+namespace strata {
+
+struct PipelineOptions {
+  /// The hot tier (its `dir` is required).
+  HotOptions hot;
+  /// The sink (bucket and ns required; `ns` names the namespace of both).
+  /// Its batch size and flush delay are managed by the pipeline.
+  SinkOptions sink;
+  /// Events per flush (one Iceberg commit). Default 10,000.
+  size_t flush_batch = 10'000;
+  /// The background flusher drains once this many events wait, or when the
+  /// oldest waiting event is this old. Default 1 s.
+  int64_t flush_delay_ms = 1000;
+  /// Run the background flusher (default). Off: only Flush() drains.
+  bool background = true;
+  /// Release committed rows from the hot tier only when it is over its
+  /// capacity or age limit (default), or right after every commit (false).
+  bool retain_committed = true;
+
+  Status Validate() const;
+};
+
+struct PipelineStats {
+  int64_t drained_lsn = 0;    // the highest lsn handed to the sink
+  int64_t committed_lsn = 0;  // the table's max-lsn as this pipeline knows it
+  int64_t flushes = 0;        // successful flushes that committed events
+  int64_t flush_errors = 0;
+  Status last_error;
+};
+
+class NamespacePipeline {
+ public:
+  /// Opens the table (creating it), then the hot tier with lsns continuing
+  /// after the table's max-lsn, and starts the flusher.
+  static Result<std::unique_ptr<NamespacePipeline>> Open(PipelineOptions options);
+  ~NamespacePipeline();  // Close()s, ignoring errors
+  NamespacePipeline(const NamespacePipeline&) = delete;
+  NamespacePipeline& operator=(const NamespacePipeline&) = delete;
+
+  /// Normalises and stores `events` in the hot tier; returns after the
+  /// SQLite commit (durable). All or nothing on invalid input.
+  Result<AppendResult> Ingest(std::vector<Event> events);
+
+  /// Drains every waiting event into the table (several commits of
+  /// flush_batch); returns how many it committed.
+  Result<int64_t> Flush();
+
+  PipelineStats Stats() const;
+  HotStore& hot() { return *hot_; }
+  IcebergSink& sink() { return *sink_; }
+
+  /// Stops the flusher and flushes. Further Ingests fail.
+  Status Close();
+
+ private:
+  NamespacePipeline(PipelineOptions options, std::unique_ptr<IcebergSink> sink, std::unique_ptr<HotStore> hot,
+                    int64_t committed_lsn);
+  Result<int64_t> FlushOnceLocked();  // one commit's worth; requires flush_mu_
+  void FlusherLoop();
+
+  const PipelineOptions options_;
+  std::unique_ptr<IcebergSink> sink_;
+  std::unique_ptr<HotStore> hot_;
+
+  std::mutex flush_mu_;  // one flush at a time; guards drained_lsn_ / committed_lsn_
+  int64_t drained_lsn_;
+  int64_t committed_lsn_;
+  std::atomic<int64_t> drained_watermark_{0};  // drained_lsn_, readable without flush_mu_
+
+  mutable std::mutex mu_;  // stats, closed_, wakeups
+  std::condition_variable cv_;
+  bool closed_ = false;
+  PipelineStats stats_;
+  std::thread flusher_;
+};
+
+}  // namespace strata
