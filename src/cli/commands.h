@@ -32,5 +32,6 @@ void RegisterQuery(CLI::App& app);
 void RegisterExplain(CLI::App& app);
 void RegisterLookup(CLI::App& app);
 void RegisterIndex(CLI::App& app);
+void RegisterHot(CLI::App& app);
 
 }  // namespace strata::cli

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   strata::cli::RegisterExplain(app);
   strata::cli::RegisterLookup(app);
   strata::cli::RegisterIndex(app);
+  strata::cli::RegisterHot(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
