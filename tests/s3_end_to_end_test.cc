@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "bucket/bucket.h"
+#include "common/random.h"
 #include "common/time_util.h"
 #include "event/event_generator.h"
 #include "event/schema.h"
@@ -571,17 +572,7 @@ class TruncatingProxy {
   std::unique_ptr<s3::HttpClient> http_;
 };
 
-std::string Bytes(size_t n, uint64_t seed) {
-  std::string out(n, '\0');
-  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    out[i] = static_cast<char>(x);
-  }
-  return out;
-}
+std::string Bytes(size_t n, uint64_t seed) { return SeededBytes(n, seed); }
 
 std::shared_ptr<S3Store> OpenS3(const std::string& uri) {
   auto store = S3Store::OpenUri(uri);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -146,6 +147,17 @@ void WriteDeadLetter(const std::string& path, const std::vector<LineError>& erro
   }
 }
 
+// Parses `path` chunk by chunk (pass 2: the input was validated) and hands
+// each chunk's events to `consume`.
+void ForEachChunk(const std::string& path, const ParseOptions& parse_options,
+                  const std::function<void(std::vector<Event>)>& consume) {
+  ChunkReader reader(path);
+  EventParser parser(parse_options);
+  std::string chunk;
+  int64_t first_line = 1;
+  while (reader.Next(&chunk, &first_line)) consume(parser.Parse(chunk, first_line).events);
+}
+
 // --hot-dir: every chunk is acknowledged by the namespace's hot tier (a
 // durable SQLite commit; ids seen within the dedup window are skipped), and
 // the pipeline drains the hot tier into the table, exactly once.
@@ -158,19 +170,14 @@ void IngestThroughHot(const IngestArgs& args, SinkOptions sink_options, const st
   options.flush_batch = args.batch_size;
   auto pipeline = Unwrap(NamespacePipeline::Open(options), "ingest");
   int64_t stored = 0, duplicates = 0;
-  ChunkReader reader(path);
-  EventParser parser(parse_options);
-  std::string chunk;
-  int64_t first_line = 1;
-  while (reader.Next(&chunk, &first_line)) {
-    ParseResult r = parser.Parse(chunk, first_line);
-    AppendResult acked = Unwrap(pipeline->Ingest(std::move(r.events)), "ingest");
+  ForEachChunk(path, parse_options, [&](std::vector<Event> events) {
+    AppendResult acked = Unwrap(pipeline->Ingest(std::move(events)), "ingest");
     stored += acked.stored;
     duplicates += acked.duplicates;
     if (progress)
       std::fprintf(stderr, "\ringesting: %s / %s events acknowledged", HumanCount(stored + duplicates).c_str(),
                    HumanCount(valid).c_str());
-  }
+  });
   Check(pipeline->Close(), "ingest");
   if (progress) std::fprintf(stderr, "\n");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -254,22 +261,15 @@ void RunIngest(const IngestArgs& args) {
     return;
   }
   auto sink = Unwrap(IcebergSink::Open(sink_options), "ingest");
-  {
-    ChunkReader reader(path);
-    EventParser parser(parse_options);
-    std::string chunk;
-    int64_t first_line = 1;
-    while (reader.Next(&chunk, &first_line)) {
-      ParseResult r = parser.Parse(chunk, first_line);
-      Check(sink->Write(std::move(r.events)), "ingest");
-      if (progress) {
-        SinkStats s = sink->GetStats();
-        std::fprintf(stderr, "\ringesting: %s / %s events, %s committed in %lld files", HumanCount(s.events_written).c_str(),
-                     HumanCount(valid).c_str(), HumanCount(s.events_flushed).c_str(),
-                     static_cast<long long>(s.files_written));
-      }
+  ForEachChunk(path, parse_options, [&](std::vector<Event> events) {
+    Check(sink->Write(std::move(events)), "ingest");
+    if (progress) {
+      SinkStats s = sink->GetStats();
+      std::fprintf(stderr, "\ringesting: %s / %s events, %s committed in %lld files", HumanCount(s.events_written).c_str(),
+                   HumanCount(valid).c_str(), HumanCount(s.events_flushed).c_str(),
+                   static_cast<long long>(s.files_written));
     }
-  }
+  });
   Check(sink->Close(), "ingest");
   if (progress) std::fprintf(stderr, "\n");
   const SinkStats s = sink->GetStats();

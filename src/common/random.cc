@@ -69,4 +69,16 @@ std::string MakeUlid(uint64_t unix_ms, uint64_t rand_hi, uint64_t rand_lo) {
   return out;
 }
 
+std::string SeededBytes(size_t n, uint64_t seed) {
+  std::string out(n, '\0');
+  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (size_t i = 0; i < n; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    out[i] = static_cast<char>(x);
+  }
+  return out;
+}
+
 }  // namespace strata

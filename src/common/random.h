@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <string>
 
 namespace strata {
@@ -15,6 +16,9 @@ std::string UuidV4();
 std::string UuidV7();
 // A positive random int64, as Iceberg snapshot ids are.
 int64_t RandomSnapshotId();
+
+/// `n` pseudo-random bytes, the same for the same seed (xorshift; test data, not secrets).
+std::string SeededBytes(size_t n, uint64_t seed);
 // 26-character Crockford base32 ULID for the given millisecond time and randomness.
 std::string MakeUlid(uint64_t unix_ms, uint64_t rand_hi, uint64_t rand_lo);
 

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/random.h"
 #include "common/temp_dir.h"
 #include "s3/moto_server.h"
 #include "store/object_store_conformance.h"
@@ -63,17 +64,7 @@ INSTANTIATE_TEST_SUITE_P(S3Moto, ObjectStoreConformanceTest,
                                                         }}),
                          StoreFactoryName);
 
-std::string Bytes(size_t n, uint64_t seed) {
-  std::string out(n, '\0');
-  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    out[i] = static_cast<char>(x);
-  }
-  return out;
-}
+std::string Bytes(size_t n, uint64_t seed) { return SeededBytes(n, seed); }
 
 TEST(S3StoreTest, UriIsTheBucketAndPrefixWithoutParameters) {
   auto store = FreshStore("events/prod");
