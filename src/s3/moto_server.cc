@@ -59,7 +59,7 @@ std::string ReadAll(const std::string& path) {
 
 std::string SourceDir() {
   const char* dir = std::getenv("STRATA_SOURCE_DIR");
-  return dir ? dir : ".";
+  return dir ? dir : STRATA_MOTO_SOURCE_DIR;
 }
 
 }  // namespace
@@ -83,7 +83,8 @@ Result<std::unique_ptr<MotoServer>> MotoServer::Start(Options options) {
       ::setpgid(0, 0);
       if (options.enforce_auth) ::setenv("INITIAL_NO_AUTH_ACTION_COUNT", "4", 1);
       const std::string port_text = std::to_string(port);
-      ::execlp("python3", "python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", port_text.c_str(),
+      const std::string script = SourceDir() + "/tests/s3/moto_atomic_server.py";
+      ::execlp("python3", "python3", script.c_str(), "-H", "127.0.0.1", "-p", port_text.c_str(),
                static_cast<char*>(nullptr));
       std::_Exit(127);
     }

@@ -1,6 +1,7 @@
-// MotoServer: a real S3 server for tests — moto's standalone server
-// (`python3 -m moto.server`, on the machine image) started on a free loopback
-// port and stopped (SIGTERM, then SIGKILL) when the object goes away. Its
+// MotoServer: a real S3 server for tests — moto's S3 server (on the machine
+// image) run by tests/s3/moto_atomic_server.py, which serialises moto's
+// writes so that conditional PUTs are atomic as on S3/R2, started on a free
+// loopback port and stopped (SIGTERM, then SIGKILL) when the object goes away. Its
 // output goes to a log file that Start's errors quote.
 //
 // With `enforce_auth`, moto checks signatures after the first

@@ -6,7 +6,7 @@ source "$(dirname "$0")/../lib.sh"
 py() { /usr/bin/python3 -c "$@"; }
 
 PORT=$(py 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 -m moto.server -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
+python3 "$(dirname "$0")/../s3/moto_atomic_server.py" -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
 MOTO=$!
 trap 'kill $MOTO 2>/dev/null; wait $MOTO 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do
