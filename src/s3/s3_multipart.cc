@@ -1,8 +1,6 @@
 // S3Store::MultipartUpload: large PutFiles in parts, uploaded by a few
 // threads straight from the file (see s3_store.h). On any failure the upload
 // is aborted, so no parts are left behind to be billed.
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <mutex>
@@ -11,32 +9,20 @@
 #include "common/time_util.h"
 #include "s3/s3_store.h"
 #include "s3/s3_xml.h"
+#include "s3/sigv4.h"
 
 namespace strata::s3 {
 namespace {
 
-std::string Unquoted(std::string_view etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-  return std::string(etag);
-}
 
 // The ETag S3 gives a multipart object: MD5 of the parts' binary MD5s, "-N".
 std::string MultipartEtag(const std::vector<std::string>& part_etags) {
   std::string digests;
   for (const std::string& etag : part_etags) {
-    std::string hex = Unquoted(etag);
+    std::string hex = UnquoteEtag(etag);
     for (size_t i = 0; i + 1 < hex.size(); i += 2) digests += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(digests.data(), digests.size(), digest, &len, EVP_md5(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out + "-" + std::to_string(part_etags.size());
+  return Md5Hex(digests) + "-" + std::to_string(part_etags.size());
 }
 
 }  // namespace
@@ -120,7 +106,7 @@ Result<ObjectInfo> S3Store::MultipartUpload(const std::string& full_key, const s
       // Our earlier attempt may have completed the upload before its answer was lost.
       std::string key = full_key.substr(config_.prefix.empty() ? 0 : config_.prefix.size() + 1);
       auto current = Head(key);
-      if (current.ok() && Unquoted(current->etag) == expected_etag) return *current;
+      if (current.ok() && UnquoteEtag(current->etag) == expected_etag) return *current;
     }
     Status st = error_body ? Status::Unavailable("S3 CompleteMultipartUpload of " + full_key + ": " + code + ": " +
                                                  XmlText(done->body, "Message").value_or(""))

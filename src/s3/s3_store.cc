@@ -2,7 +2,6 @@
 // upload is in s3_multipart.cc.
 #include "s3/s3_store.h"
 
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -70,23 +69,6 @@ std::string PercentDecode(std::string_view s) {
   return out;
 }
 
-std::string Md5Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
-
-std::string Unquote(std::string_view etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-  return std::string(etag);
-}
 
 Result<std::string> ReadLocalFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -98,6 +80,11 @@ Result<std::string> ReadLocalFile(const std::string& path) {
 }
 
 }  // namespace
+
+std::string UnquoteEtag(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return std::string(etag);
+}
 
 Result<std::shared_ptr<S3Store>> S3Store::Open(S3Config config) {
   if (config.bucket.empty()) return Status::InvalidArgument("S3 bucket name is empty");
@@ -281,7 +268,7 @@ Result<ObjectInfo> S3Store::ResolvePreconditionFailed(const Call& call, std::str
   // An earlier attempt may have stored our bytes before its answer was lost.
   std::string key = call.key.substr(config_.prefix.empty() ? 0 : config_.prefix.size() + 1);
   STRATA_ASSIGN_OR_RETURN(ObjectInfo current, Head(key));
-  if (Unquote(current.etag) == md5_hex && current.size == size) return current;
+  if (UnquoteEtag(current.etag) == md5_hex && current.size == size) return current;
   return ErrorStatus(call, response);
 }
 

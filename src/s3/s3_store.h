@@ -49,6 +49,9 @@
 
 namespace strata::s3 {
 
+/// An ETag without its surrounding quotes (`"abc"` -> `abc`).
+std::string UnquoteEtag(std::string_view etag);
+
 class S3Store final : public ObjectStore {
  public:
   /// Makes the client; no request is sent (the bucket may not exist yet).

@@ -88,6 +88,9 @@ std::string HmacSha256(std::string_view key, std::string_view data);
 /// Base64 of the MD5 of `data` (Content-MD5, required by DeleteObjects).
 std::string Md5Base64(std::string_view data);
 
+/// Lower-case hex MD5 of `data` (S3's ETag of a single-part object).
+std::string Md5Hex(std::string_view data);
+
 /// `unix_time_s` in the ISO 8601 basic form SigV4 uses: "20261202T030405Z".
 std::string AmzDate(int64_t unix_time_s);
 

@@ -161,7 +161,6 @@ Result<ListPage> ListRolledUp(const ListOptions& options,
     STRATA_ASSIGN_OR_RETURN(ListPage chunk, plain(inner));
     bool jumped = false;
     for (ObjectInfo& object : chunk.objects) {
-      if (full()) break;
       const std::string previous = token;
       const size_t at = object.key.find(options.delimiter, options.prefix.size());
       if (at == std::string::npos) {
