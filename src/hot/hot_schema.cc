@@ -4,8 +4,10 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 
 #include "event/schema.h"
+#include "hot/sqlite_conn.h"
 
 namespace strata::hot {
 namespace {
@@ -120,6 +122,42 @@ Status TypeMismatch(const Event& event, const ColumnSpec& c, size_t got) {
 }
 
 }  // namespace
+
+Status ValidateNamespace(std::string_view ns) {
+  if (ns.empty() || ns.size() > 200 || ns.front() == '.')
+    return Status::InvalidArgument("hot tier: namespace '" + std::string(ns) +
+                                   "' must be 1-200 characters and not start with '.'");
+  for (char c : ns) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    if (!ok) return Status::InvalidArgument("hot tier: namespace '" + std::string(ns) +
+                                            "' may hold only letters, digits, '-', '_' and '.'");
+  }
+  return Status::OK();
+}
+
+std::string DatabasePath(const std::string& dir, std::string_view ns) {
+  return (std::filesystem::path(dir) / (std::string(ns) + ".sqlite")).string();
+}
+
+Result<int64_t> MetaInt(SqliteConn* conn, std::string_view key, int64_t fallback) {
+  auto v = conn->QueryInt("SELECT value FROM meta WHERE key = '" + std::string(key) + "'");
+  if (v.status().IsNotFound()) return fallback;
+  return v;
+}
+
+Status CheckFormatAndNamespace(SqliteConn* conn, std::string_view ns) {
+  STRATA_ASSIGN_OR_RETURN(int64_t format, MetaInt(conn, "format", 0));
+  if (format > kFormatVersion)
+    return Status::NotSupported("hot tier " + conn->path() + ": format " + std::to_string(format) +
+                                " is newer than this build's " + std::to_string(kFormatVersion));
+  auto owner = conn->QueryText("SELECT value FROM meta WHERE key = 'namespace'");
+  if (owner.ok() && *owner != ns)
+    return Status::Corruption("hot tier " + conn->path() + ": the file holds namespace '" + *owner + "', not '" +
+                              std::string(ns) + "'");
+  if (!owner.ok() && !owner.status().IsNotFound()) return owner.status();
+  return Status::OK();
+}
 
 const std::string& SqlText(Sql sql) {
   static const auto texts = BuildSqlTexts();

@@ -32,6 +32,8 @@
 
 namespace strata::hot {
 
+class SqliteConn;
+
 inline constexpr int kFormatVersion = 1;
 
 // Prepared-statement slots of a connection (SqliteConn::Prepare).
@@ -66,6 +68,19 @@ enum class Sql : int {
 /// The SQL of a statement slot.
 const std::string& SqlText(Sql sql);
 inline int Slot(Sql sql) { return static_cast<int>(sql); }
+
+/// OK when `ns` may name a namespace's database: 1-200 letters, digits, '-',
+/// '_' and '.', not starting with '.' (a safe file name); InvalidArgument otherwise.
+Status ValidateNamespace(std::string_view ns);
+/// `{dir}/{ns}.sqlite`.
+std::string DatabasePath(const std::string& dir, std::string_view ns);
+
+/// The integer value of a `meta` key, or `fallback` when the key is absent.
+Result<int64_t> MetaInt(SqliteConn* conn, std::string_view key, int64_t fallback);
+/// OK when the file's `meta` says a format this build reads (NotSupported
+/// otherwise) and, when it records a namespace, that it is `ns` (Corruption
+/// otherwise: the file belongs to another namespace).
+Status CheckFormatAndNamespace(SqliteConn* conn, std::string_view ns);
 
 /// CREATE TABLE / INDEX statements (IF NOT EXISTS), run in one transaction.
 std::string CreateSchemaSql();

@@ -1,9 +1,9 @@
-// HotStore: opening a namespace database (pragmas, schema, state) and the
-// read path. The write path (group commit, Release) is in hot_write.cc.
+// HotStore: opening a namespace database (pragmas, schema, state) and its
+// state. The write path (group commit, Release) is in hot_write.cc, the read
+// path in hot_reads.cc.
 #include "hot/hot_store.h"
 
 #include <algorithm>
-#include <climits>
 #include <filesystem>
 
 #include "common/time_util.h"
@@ -21,19 +21,6 @@ using hot::SqlText;
 using hot::StmtScope;
 
 namespace {
-
-Status ValidateNamespace(std::string_view ns) {
-  if (ns.empty() || ns.size() > 200 || ns.front() == '.')
-    return Status::InvalidArgument("hot tier: namespace '" + std::string(ns) +
-                                   "' must be 1-200 characters and not start with '.'");
-  for (char c : ns) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.';
-    if (!ok) return Status::InvalidArgument("hot tier: namespace '" + std::string(ns) +
-                                            "' may hold only letters, digits, '-', '_' and '.'");
-  }
-  return Status::OK();
-}
 
 int64_t CacheKib(int64_t bytes) { return std::max<int64_t>(bytes / 1024, 64); }
 
@@ -70,13 +57,6 @@ Status MigrateColumns(SqliteConn* conn) {
     STRATA_RETURN_IF_ERROR(conn->Exec("ALTER TABLE events ADD COLUMN \"" + name + "\" " + type));
   }
   return Status::OK();
-}
-
-// `value` of a meta key, or `fallback` when absent.
-Result<int64_t> MetaInt(SqliteConn* conn, std::string_view key, int64_t fallback) {
-  auto v = conn->QueryInt("SELECT value FROM meta WHERE key = '" + std::string(key) + "'");
-  if (v.status().IsNotFound()) return fallback;
-  return v;
 }
 
 Status PutMeta(SqliteConn* conn, std::string_view key, const Value& value) {
@@ -121,57 +101,21 @@ Status HotOptions::Validate() const {
   return Status::OK();
 }
 
-// Read connections, opened on demand and kept (up to max_idle_readers) for reuse.
-class HotStore::ReaderPool {
- public:
-  ReaderPool(std::string path, const HotOptions& options) : path_(std::move(path)), options_(options) {}
+namespace {
 
-  // A connection for one read; returned to the pool when the lease ends.
-  class Lease {
-   public:
-    Lease(ReaderPool* pool, std::unique_ptr<SqliteConn> conn) : pool_(pool), conn_(std::move(conn)) {}
-    Lease(Lease&&) = default;
-    ~Lease() {
-      if (conn_) pool_->Return(std::move(conn_));
-    }
-    SqliteConn* operator->() const { return conn_.get(); }
+// HotStore's read connections: a quarter of the writer's cache each.
+HotReadOptions ReadOptionsOf(const HotOptions& options) {
+  HotReadOptions r;
+  r.busy_timeout_ms = options.busy_timeout_ms;
+  r.cache_bytes = options.cache_bytes / 4;
+  r.max_idle_readers = options.max_idle_readers;
+  return r;
+}
 
-   private:
-    ReaderPool* pool_;
-    std::unique_ptr<SqliteConn> conn_;
-  };
-
-  Result<Lease> Acquire() {
-    {
-      std::lock_guard lock(mu_);
-      if (!idle_.empty()) {
-        auto conn = std::move(idle_.back());
-        idle_.pop_back();
-        return Lease(this, std::move(conn));
-      }
-    }
-    STRATA_ASSIGN_OR_RETURN(auto conn, SqliteConn::Open(path_, /*create=*/false, options_.busy_timeout_ms));
-    STRATA_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=1; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-" +
-                                      std::to_string(CacheKib(options_.cache_bytes / 4))));
-    return Lease(this, std::move(conn));
-  }
-
- private:
-  void Return(std::unique_ptr<SqliteConn> conn) {
-    std::lock_guard lock(mu_);
-    if (idle_.size() < static_cast<size_t>(options_.max_idle_readers)) idle_.push_back(std::move(conn));
-  }
-
-  const std::string path_;
-  const HotOptions& options_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<SqliteConn>> idle_;
-};
+}  // namespace
 
 HotStore::HotStore(HotOptions options, std::string ns, std::string path)
-    : options_(std::move(options)), ns_(std::move(ns)), path_(std::move(path)) {
-  readers_ = std::make_unique<ReaderPool>(path_, options_);
-}
+    : HotReads(std::move(ns), std::move(path), ReadOptionsOf(options)), options_(std::move(options)) {}
 
 HotStore::~HotStore() = default;
 
@@ -179,11 +123,11 @@ int64_t HotStore::Now() const { return options_.clock_ms ? options_.clock_ms() :
 
 Result<std::unique_ptr<HotStore>> HotStore::Open(HotOptions options, std::string ns, int64_t min_next_lsn) {
   STRATA_RETURN_IF_ERROR(options.Validate());
-  STRATA_RETURN_IF_ERROR(ValidateNamespace(ns));
+  STRATA_RETURN_IF_ERROR(hot::ValidateNamespace(ns));
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec) return Status::IOError("hot tier: cannot create directory " + options.dir + ": " + ec.message());
-  std::string path = (std::filesystem::path(options.dir) / (ns + ".sqlite")).string();
+  std::string path = hot::DatabasePath(options.dir, ns);
   std::unique_ptr<HotStore> store(new HotStore(std::move(options), std::move(ns), std::move(path)));
   STRATA_RETURN_IF_ERROR(store->Init(min_next_lsn));
   return store;
@@ -206,14 +150,7 @@ Status HotStore::Init(int64_t min_next_lsn) {
   Status schema = [&]() -> Status {
     STRATA_RETURN_IF_ERROR(db->Exec(hot::CreateSchemaSql()));
     STRATA_RETURN_IF_ERROR(MigrateColumns(db));
-    STRATA_ASSIGN_OR_RETURN(int64_t format, MetaInt(db, "format", 0));
-    if (format > hot::kFormatVersion)
-      return Status::NotSupported("hot tier " + path_ + ": format " + std::to_string(format) +
-                                  " is newer than this build's " + std::to_string(hot::kFormatVersion));
-    auto owner = db->QueryText("SELECT value FROM meta WHERE key = 'namespace'");
-    if (owner.ok() && *owner != ns_)
-      return Status::Corruption("hot tier " + path_ + ": the file holds namespace '" + *owner + "', not '" + ns_ + "'");
-    if (!owner.ok() && !owner.status().IsNotFound()) return owner.status();
+    STRATA_RETURN_IF_ERROR(hot::CheckFormatAndNamespace(db, ns_));
     STRATA_RETURN_IF_ERROR(PutMeta(db, "format", int64_t{hot::kFormatVersion}));
     STRATA_RETURN_IF_ERROR(PutMeta(db, "namespace", ns_));
     return db->Exec("COMMIT");
@@ -223,7 +160,7 @@ Status HotStore::Init(int64_t min_next_lsn) {
     return schema;
   }
 
-  STRATA_ASSIGN_OR_RETURN(int64_t released, MetaInt(db, "released_lsn", 0));
+  STRATA_ASSIGN_OR_RETURN(int64_t released, hot::MetaInt(db, "released_lsn", 0));
   int64_t rows = 0, event_bytes = 0;
   STRATA_RETURN_IF_ERROR(CountRows(db, &rows, &event_bytes));
   STRATA_ASSIGN_OR_RETURN(int64_t max_dedup_lsn, db->QueryInt("SELECT coalesce(max(lsn), 0) FROM recent_ids"));
@@ -240,83 +177,6 @@ Status HotStore::Init(int64_t min_next_lsn) {
     stats_.next_lsn = next_lsn_;
   }
   return RefreshSizeLocked();
-}
-
-// ---------------------------------------------------------------- reads
-
-Result<std::vector<Event>> HotStore::ReadRows(int slot, const std::function<Status(sqlite3_stmt*)>& bind,
-                                              size_t limit) const {
-  std::vector<Event> out;
-  if (limit == 0) return out;
-  STRATA_ASSIGN_OR_RETURN(auto conn, readers_->Acquire());
-  STRATA_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, conn->Prepare(slot, SqlText(static_cast<Sql>(slot))));
-  StmtScope scope(stmt);
-  STRATA_RETURN_IF_ERROR(bind(stmt));
-  while (true) {
-    STRATA_ASSIGN_OR_RETURN(bool row, conn->Step(stmt));
-    if (!row) break;
-    STRATA_ASSIGN_OR_RETURN(Event e, hot::ReadEvent(stmt, path_));
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-namespace {
-
-int64_t Limit(size_t limit) { return limit > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(limit); }
-
-Status BindText(sqlite3_stmt* stmt, int param, std::string_view text) {
-  int rc = sqlite3_bind_text64(stmt, param, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-  return rc == SQLITE_OK ? Status::OK() : Status::Internal(std::string("hot tier: bind: ") + sqlite3_errstr(rc));
-}
-
-Status BindInt(sqlite3_stmt* stmt, int param, int64_t v) {
-  int rc = sqlite3_bind_int64(stmt, param, v);
-  return rc == SQLITE_OK ? Status::OK() : Status::Internal(std::string("hot tier: bind: ") + sqlite3_errstr(rc));
-}
-
-}  // namespace
-
-Result<std::vector<Event>> HotStore::Drain(int64_t after_lsn, size_t limit) const {
-  return ReadRows(Slot(Sql::kDrain), [&](sqlite3_stmt* s) {
-    STRATA_RETURN_IF_ERROR(BindInt(s, 1, after_lsn));
-    return BindInt(s, 2, Limit(limit));
-  }, limit);
-}
-
-Result<std::optional<Event>> HotStore::GetById(std::string_view id) const {
-  STRATA_ASSIGN_OR_RETURN(auto rows,
-                          ReadRows(Slot(Sql::kGetById), [&](sqlite3_stmt* s) { return BindText(s, 1, id); }, 1));
-  if (rows.empty()) return std::optional<Event>();
-  return std::optional<Event>(std::move(rows.front()));
-}
-
-Result<std::vector<Event>> HotStore::ByTrace(std::string_view trace_id, size_t limit) const {
-  return ReadRows(Slot(Sql::kByTrace), [&](sqlite3_stmt* s) {
-    STRATA_RETURN_IF_ERROR(BindText(s, 1, trace_id));
-    return BindInt(s, 2, Limit(limit));
-  }, limit);
-}
-
-Result<std::vector<Event>> HotStore::BySession(std::string_view session_id, size_t limit) const {
-  return ReadRows(Slot(Sql::kBySession), [&](sqlite3_stmt* s) {
-    STRATA_RETURN_IF_ERROR(BindText(s, 1, session_id));
-    return BindInt(s, 2, Limit(limit));
-  }, limit);
-}
-
-Result<std::vector<Event>> HotStore::ByTypeAndTime(std::string_view event_type, int64_t from_us, int64_t to_us,
-                                                   size_t limit, bool newest_first) const {
-  return ReadRows(Slot(newest_first ? Sql::kByTypeTimeDesc : Sql::kByTypeTime), [&](sqlite3_stmt* s) {
-    STRATA_RETURN_IF_ERROR(BindText(s, 1, event_type));
-    STRATA_RETURN_IF_ERROR(BindInt(s, 2, from_us));
-    STRATA_RETURN_IF_ERROR(BindInt(s, 3, to_us));
-    return BindInt(s, 4, Limit(limit));
-  }, limit);
-}
-
-Result<std::vector<Event>> HotStore::Recent(size_t limit) const {
-  return ReadRows(Slot(Sql::kRecent), [&](sqlite3_stmt* s) { return BindInt(s, 1, Limit(limit)); }, limit);
 }
 
 // ---------------------------------------------------------------- state

@@ -11,7 +11,8 @@
 //   writes everything queued by the others in one transaction.
 // - Drain(after_lsn, limit) reads rows in lsn order for the sink; Release(lsn)
 //   deletes rows up to an lsn once an Iceberg commit holds them.
-// - GetById, ByTrace, BySession, ByTypeAndTime and Recent answer from indexes.
+// - GetById, ByTrace, BySession, ByTypeAndTime and Recent answer from indexes
+//   (the read side, shared with the read-only HotReader, is HotReads).
 // - NeedsFlush says when the namespace is over its capacity or age limit.
 // One HotStore owns a namespace: Open takes `{dir}/{ns}.lock` (flock).
 // Thread-safety: all methods may be called from several threads. Writes are
@@ -32,6 +33,7 @@
 
 #include "common/result.h"
 #include "event/event.h"
+#include "hot/hot_reads.h"
 
 struct sqlite3_stmt;
 
@@ -116,7 +118,9 @@ struct HotStats {
   bool over_age = false;       // the oldest row is older than max_age_ms (at the time of Stats())
 };
 
-class HotStore {
+// The reads (Drain, GetById, ByTrace, BySession, ByTypeAndTime, Recent,
+// Snapshot, ns(), path()) are HotReads'.
+class HotStore : public HotReads {
  public:
   /// Opens (creating if needed) `{options.dir}/{ns}.sqlite`. `ns`: letters,
   /// digits, '-', '_', '.', not starting with '.'. The next lsn is the largest
@@ -125,7 +129,7 @@ class HotStore {
   /// (directory or file not writable), Corruption (not a hot-tier database;
   /// names the file), Unavailable (the namespace is open in another HotStore).
   static Result<std::unique_ptr<HotStore>> Open(HotOptions options, std::string ns, int64_t min_next_lsn = 1);
-  ~HotStore();
+  ~HotStore() override;
   HotStore(const HotStore&) = delete;
   HotStore& operator=(const HotStore&) = delete;
 
@@ -140,38 +144,19 @@ class HotStore {
   /// retry is safe: what did commit comes back as duplicates.
   Result<AppendResult> Append(std::vector<Event> events);
 
-  /// Up to `limit` rows with lsn > after_lsn, in lsn order, with lsn set.
-  Result<std::vector<Event>> Drain(int64_t after_lsn, size_t limit) const;
   /// Deletes the rows with lsn <= up_to_lsn and persists the released
   /// watermark (lsns are never reused, even for a watermark past the highest
   /// lsn assigned). Dedup keys stay for their window. Call only after the
   /// Iceberg commit holding those lsns succeeded. Idempotent.
   Status Release(int64_t up_to_lsn);
 
-  /// The newest stored row with this id, if any.
-  Result<std::optional<Event>> GetById(std::string_view id) const;
-  /// Rows of a trace / session, ordered by (timestamp, lsn).
-  Result<std::vector<Event>> ByTrace(std::string_view trace_id, size_t limit = 1000) const;
-  Result<std::vector<Event>> BySession(std::string_view session_id, size_t limit = 1000) const;
-  /// Rows of `event_type` with from_us <= timestamp < to_us, by (timestamp, lsn),
-  /// oldest first or newest first.
-  Result<std::vector<Event>> ByTypeAndTime(std::string_view event_type, int64_t from_us, int64_t to_us,
-                                           size_t limit = 1000, bool newest_first = false) const;
-  /// The `limit` most recently stored rows, highest lsn first.
-  Result<std::vector<Event>> Recent(size_t limit) const;
-
   HotStats Stats() const;
   /// Over capacity, or the oldest row was accepted max_age_ms or more before `now_ms`.
   bool NeedsFlush(int64_t now_ms) const;
   bool NeedsFlush() const;
 
-  const std::string& ns() const { return ns_; }
-  /// `{dir}/{ns}.sqlite`.
-  const std::string& path() const { return path_; }
-
  private:
   struct Writer;          // one waiting Append call (group commit)
-  class ReaderPool;
   struct RowInfo {        // lsn, timestamp and acceptance time of a row
     int64_t lsn = 0;
     std::optional<int64_t> timestamp_us;
@@ -190,13 +175,7 @@ class HotStore {
   Status RefreshSizeLocked();
   Status ReleaseChunk(int64_t up_to_lsn, bool* done);
 
-  // Read path (hot_store.cc).
-  Result<std::vector<Event>> ReadRows(int slot, const std::function<Status(sqlite3_stmt*)>& bind,
-                                      size_t limit) const;
-
   const HotOptions options_;
-  const std::string ns_;
-  const std::string path_;
   std::unique_ptr<hot::FileLock> lock_;
 
   // Group commit queue: the front Writer is the leader.
@@ -213,8 +192,6 @@ class HotStore {
   mutable std::mutex state_mu_;
   HotStats stats_;
   std::optional<RowInfo> oldest_, newest_;
-
-  std::unique_ptr<ReaderPool> readers_;
 };
 
 }  // namespace strata

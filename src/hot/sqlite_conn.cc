@@ -27,9 +27,17 @@ Status SqliteStatus(int rc, std::string_view path, std::string_view what, std::s
 }
 
 Result<std::unique_ptr<SqliteConn>> SqliteConn::Open(const std::string& path, bool create, int busy_timeout_ms) {
+  return OpenWithFlags(path, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), busy_timeout_ms);
+}
+
+Result<std::unique_ptr<SqliteConn>> SqliteConn::OpenReadOnly(const std::string& path, int busy_timeout_ms) {
+  return OpenWithFlags(path, SQLITE_OPEN_READONLY, busy_timeout_ms);
+}
+
+Result<std::unique_ptr<SqliteConn>> SqliteConn::OpenWithFlags(const std::string& path, int flags,
+                                                              int busy_timeout_ms) {
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-  if (create) flags |= SQLITE_OPEN_CREATE;
+  flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);

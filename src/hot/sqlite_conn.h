@@ -27,6 +27,10 @@ class SqliteConn {
   /// Opens `path` read-write (creating it when `create`). `busy_timeout_ms`
   /// bounds how long a statement waits for another connection's lock.
   static Result<std::unique_ptr<SqliteConn>> Open(const std::string& path, bool create, int busy_timeout_ms);
+  /// Opens an existing `path` with SQLITE_OPEN_READONLY: no statement can
+  /// write it, and closing never checkpoints (WAL reads still work while a
+  /// writer, in any process, has the database open).
+  static Result<std::unique_ptr<SqliteConn>> OpenReadOnly(const std::string& path, int busy_timeout_ms);
   ~SqliteConn();
   SqliteConn(const SqliteConn&) = delete;
   SqliteConn& operator=(const SqliteConn&) = delete;
@@ -56,6 +60,7 @@ class SqliteConn {
 
  private:
   SqliteConn(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  static Result<std::unique_ptr<SqliteConn>> OpenWithFlags(const std::string& path, int flags, int busy_timeout_ms);
   sqlite3* db_;
   std::string path_;
   std::vector<sqlite3_stmt*> stmts_;
