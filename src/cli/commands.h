@@ -33,5 +33,6 @@ void RegisterExplain(CLI::App& app);
 void RegisterLookup(CLI::App& app);
 void RegisterIndex(CLI::App& app);
 void RegisterHot(CLI::App& app);
+void RegisterCompact(CLI::App& app);
 
 }  // namespace strata::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   strata::cli::RegisterLookup(app);
   strata::cli::RegisterIndex(app);
   strata::cli::RegisterHot(app);
+  strata::cli::RegisterCompact(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -139,4 +139,23 @@ Result<std::string> TableBaseKey(std::string_view base_path, std::string_view ns
   return base + std::string(ns);
 }
 
+DataFile EventDataFile(const WrittenFile& written, std::string location, std::vector<Value> partition) {
+  DataFile f;
+  f.file_path = std::move(location);
+  f.partition = std::move(partition);
+  f.record_count = written.record_count;
+  f.file_size_in_bytes = written.file_size_bytes;
+  for (const ColumnMetrics& m : written.metrics) {
+    f.column_sizes[m.field_id] = m.column_size_bytes;
+    f.value_counts[m.field_id] = m.value_count;
+    f.null_value_counts[m.field_id] = m.null_count;
+    if (m.nan_count) f.nan_value_counts[m.field_id] = *m.nan_count;
+    if (m.lower_bound) f.lower_bounds[m.field_id] = *m.lower_bound;
+    if (m.upper_bound) f.upper_bounds[m.field_id] = *m.upper_bound;
+  }
+  f.split_offsets = written.split_offsets;
+  f.sort_order_id = 1;
+  return f;
+}
+
 }  // namespace strata

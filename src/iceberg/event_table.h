@@ -14,6 +14,8 @@
 
 #include "common/result.h"
 #include "event/event.h"
+#include "format/parquet_writer.h"
+#include "iceberg/manifest.h"
 #include "iceberg/table_metadata.h"
 
 namespace strata {
@@ -38,6 +40,11 @@ std::vector<Value> PartitionOf(const Event& event, PartitionScheme scheme);
 
 /// "year=2024/month=01/day=15/hour=10" for a tuple of the scheme.
 std::string PartitionPath(const std::vector<Value>& partition);
+
+/// The manifest entry's data file for a Parquet file ParquetWriter wrote (or
+/// one written the same way): counts, column metrics, row-group offsets, sort
+/// order 1, at `location` in `partition`.
+DataFile EventDataFile(const WrittenFile& written, std::string location, std::vector<Value> partition);
 
 /// Table base key for a namespace: "{base_path}{ns}" with base_path normalized
 /// to end in '/' ("cdc/" + "tenant-1"). Validates the namespace name.

@@ -240,6 +240,65 @@ Result<std::optional<CommitResult>> IcebergTable::CompactIdIndex(const CommitOpt
   return std::optional<CommitResult>(result);
 }
 
+Result<TableState> IcebergTable::StartingState() const {
+  // The state this object committed last, if any: the table is usually
+  // still there (one writer per namespace), which saves the hint, metadata
+  // and probe reads; if another writer moved on, the create-only write
+  // fails and the next attempt reloads. Taken out, so that a failed commit
+  // leaves no cached state behind (its retry must see the real table).
+  std::optional<TableState> cached;
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    cached = std::exchange(committed_state_, std::nullopt);
+  }
+  if (cached) return std::move(*cached);
+  return Load();
+}
+
+Result<ManifestFile> IcebergTable::WriteAddedManifest(const ManifestContext& context,
+                                                      const std::vector<DataFile>& files, int64_t snapshot_id) const {
+  std::vector<ManifestEntry> entries;
+  ManifestFile added;
+  for (const DataFile& file : files) {
+    ManifestEntry e;
+    e.status = EntryStatus::kAdded;
+    e.snapshot_id = snapshot_id;
+    e.data_file = file;
+    added.added_rows_count += file.record_count;
+    entries.push_back(std::move(e));
+  }
+  STRATA_ASSIGN_OR_RETURN(std::string manifest_bytes, WriteManifest(context, entries));
+  const std::string manifest_key = MetadataKey(UuidV4() + "-m0.avro");
+  STRATA_RETURN_IF_ERROR(store_->Put(manifest_key, manifest_bytes, PutOptions::CreateOnly()));
+  added.manifest_path = store_->UriFor(manifest_key);
+  added.manifest_length = static_cast<int64_t>(manifest_bytes.size());
+  added.partition_spec_id = context.spec->spec_id;
+  added.added_snapshot_id = snapshot_id;
+  added.added_files_count = static_cast<int>(entries.size());
+  added.partitions = SummarizePartitions(context, entries);
+  return added;
+}
+
+void IcebergTable::SetFileTotals(const std::map<std::string, std::string>& prev, const FileDelta& delta,
+                                 std::map<std::string, std::string>* sum) {
+  auto& s = *sum;
+  s["added-data-files"] = std::to_string(delta.added_files);
+  s["added-records"] = std::to_string(delta.added_records);
+  s["added-files-size"] = std::to_string(delta.added_bytes);
+  if (delta.removed_files > 0) {
+    s["deleted-data-files"] = std::to_string(delta.removed_files);
+    s["deleted-records"] = std::to_string(delta.removed_records);
+    s["removed-files-size"] = std::to_string(delta.removed_bytes);
+  }
+  s["changed-partition-count"] = std::to_string(delta.changed_partitions);
+  s["total-records"] = std::to_string(SummaryInt(prev, "total-records") + delta.added_records - delta.removed_records);
+  s["total-files-size"] = std::to_string(SummaryInt(prev, "total-files-size") + delta.added_bytes - delta.removed_bytes);
+  s["total-data-files"] =
+      std::to_string(SummaryInt(prev, "total-data-files") + delta.added_files - delta.removed_files);
+  for (const char* key : {"total-delete-files", "total-position-deletes", "total-equality-deletes"})
+    s[key] = std::to_string(SummaryInt(prev, key));
+}
+
 Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const CommitOptions& options,
                                           bool compact_id_index) {
   STRATA_RETURN_IF_ERROR(options.Validate());
@@ -254,22 +313,7 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
                                        std::to_string(request.files[i].record_count) + " records but " +
                                        std::to_string(request.file_ids[i].size()) + " ids");
   }
-  // The state this object committed last, if any: the table is usually
-  // still there (one writer per namespace), which saves the hint, metadata
-  // and probe reads; if another writer moved on, the create-only write below
-  // fails and the next attempt reloads. Taken out, so that a failed commit
-  // leaves no cached state behind (its retry must see the real table).
-  std::optional<TableState> cached;
-  {
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    cached = std::exchange(committed_state_, std::nullopt);
-  }
-  TableState state;
-  if (cached) {
-    state = std::move(*cached);
-  } else {
-    STRATA_ASSIGN_OR_RETURN(state, Load());
-  }
+  STRATA_ASSIGN_OR_RETURN(TableState state, StartingState());
   const int64_t snapshot_id = request.snapshot_id != 0 ? request.snapshot_id : RandomSnapshotId();
   if (request.snapshot_id < 0) return Status::InvalidArgument("a snapshot id must be positive");
   // A retried append whose earlier call landed although it reported an error.
@@ -280,15 +324,10 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
   const bool with_id_index = options.id_index.enabled && !request.file_ids.empty();
   IdIndexContent id_content;
   if (with_id_index) {
-    std::string prefix = state.metadata.location;
-    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-    prefix += "/";
     for (size_t i = 0; i < request.files.size(); ++i) {
       const DataFile& f = request.files[i];
-      if (!f.file_path.starts_with(prefix))
-        return Status::InvalidArgument("data file " + f.file_path + " is outside the table location " + prefix +
-                                       "; the id index stores paths relative to it");
-      id_content.AddFile(f.file_path.substr(prefix.size()), f.file_size_in_bytes, request.file_ids[i]);
+      STRATA_ASSIGN_OR_RETURN(std::string relative, RelativePath(state.metadata, f.file_path));
+      id_content.AddFile(std::move(relative), f.file_size_in_bytes, request.file_ids[i]);
     }
   }
 
@@ -296,32 +335,18 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
   //    (sequence numbers are inherited from the manifest list).
   ManifestContext context{state.metadata.CurrentSchema(), state.metadata.DefaultSpec(), FileContent::kData};
   if (!context.schema || !context.spec) return Status::Corruption("table metadata lacks its current schema or spec");
-  std::vector<ManifestEntry> entries;
-  int64_t added_records = 0, added_bytes = 0;
+  FileDelta delta;
   std::set<std::vector<Value>> partitions;
-  std::optional<ManifestFile> added;
   for (const DataFile& file : request.files) {
-    ManifestEntry e;
-    e.status = EntryStatus::kAdded;
-    e.snapshot_id = snapshot_id;
-    e.data_file = file;
-    added_records += file.record_count;
-    added_bytes += file.file_size_in_bytes;
+    ++delta.added_files;
+    delta.added_records += file.record_count;
+    delta.added_bytes += file.file_size_in_bytes;
     partitions.insert(file.partition);
-    entries.push_back(std::move(e));
   }
-  if (!entries.empty()) {
-    STRATA_ASSIGN_OR_RETURN(std::string manifest_bytes, WriteManifest(context, entries));
-    const std::string manifest_key = MetadataKey(UuidV4() + "-m0.avro");
-    STRATA_RETURN_IF_ERROR(store_->Put(manifest_key, manifest_bytes, PutOptions::CreateOnly()));
-    added.emplace();
-    added->manifest_path = store_->UriFor(manifest_key);
-    added->manifest_length = static_cast<int64_t>(manifest_bytes.size());
-    added->partition_spec_id = context.spec->spec_id;
-    added->added_snapshot_id = snapshot_id;
-    added->added_files_count = static_cast<int>(entries.size());
-    added->added_rows_count = added_records;
-    added->partitions = SummarizePartitions(context, entries);
+  delta.changed_partitions = static_cast<int64_t>(partitions.size());
+  std::optional<ManifestFile> added;
+  if (!request.files.empty()) {
+    STRATA_ASSIGN_OR_RETURN(added, WriteAddedManifest(context, request.files, snapshot_id));
   }
 
   // 2. One id index segment for the new files, reused by every attempt.
@@ -334,32 +359,22 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
     if (segment) (void)store_->Delete(IdIndexSegmentKey(base_key_, segment->file));
   };
 
-  bool maybe_committed = false;  // an attempt's commit write failed without saying whether it landed
-  for (int attempt = 1;; ++attempt) {
-    if (attempt > 1) {
-      STRATA_ASSIGN_OR_RETURN(state, Load());
-      // An earlier attempt may have landed even though its write reported an error.
-      if (state.metadata.FindSnapshot(snapshot_id))
-        return CommitResult{snapshot_id, state.metadata.FindSnapshot(snapshot_id)->sequence_number, state.version,
-                            attempt};
-    }
-    TableMetadata md = state.metadata;
-    const Snapshot* parent = md.CurrentSnapshot();
-    const int64_t sequence_number = md.last_sequence_number + 1;
-    const int64_t now_ms = std::max(NowMillis(), md.last_updated_ms + 1);
-
-    std::vector<ManifestFile> manifests;
+  // 3. Per attempt: the parent's manifests plus the new one, and the id index.
+  std::optional<std::vector<IdIndexSegment>> id_segments;  // of the latest attempt
+  auto draft = [&](const TableState& current, int64_t sequence_number) -> Result<SnapshotDraft> {
+    const Snapshot* parent = current.metadata.CurrentSnapshot();
+    SnapshotDraft out;
     if (added) {
       added->sequence_number = added->min_sequence_number = sequence_number;
-      manifests.push_back(*added);
+      out.manifests.push_back(*added);
     }
     if (parent) {
       STRATA_ASSIGN_OR_RETURN(auto parent_manifests, Manifests(*parent));
-      manifests.insert(manifests.end(), parent_manifests.begin(), parent_manifests.end());
+      out.manifests.insert(out.manifests.end(), parent_manifests.begin(), parent_manifests.end());
     }
     // The id index of this attempt: the parent's segments + the new one, merged
     // by policy. None when the parent has data files but no (readable) index.
-    std::optional<std::vector<IdIndexSegment>> id_segments;
+    id_segments.reset();
     std::optional<IdIndexSegment> merged_segment;  // written by this attempt
     std::string id_index_error;
     if (compact_id_index) {
@@ -397,13 +412,86 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
         }
       }
     }
+    if (merged_segment) out.attempt_objects.push_back(IdIndexSegmentKey(base_key_, merged_segment->file));
 
-    STRATA_ASSIGN_OR_RETURN(std::string list_bytes,
-                            WriteManifestList(snapshot_id, md.current_snapshot_id, sequence_number, manifests));
+    const auto empty = std::map<std::string, std::string>{};
+    const auto& prev = parent ? parent->summary : empty;
+    auto& sum = out.summary;
+    // An index compaction adds and removes no files: "replace" (Iceberg's
+    // operation for rewrites that do not change the table's data).
+    sum["operation"] = compact_id_index ? "replace" : "append";
+    SetFileTotals(prev, delta, &sum);
+    for (const auto& [k, v] : request.summary) sum[k] = v;
+    for (const std::string& key : request.max_merged_summary_keys) {
+      if (prev.count(key) && (!sum.count(key) || SummaryInt(prev, key) > SummaryInt(sum, key))) sum[key] = prev.at(key);
+    }
+    if (compact_id_index) CarryStrataSummary(prev, &sum);
+    SetIdIndexSummary(id_segments, id_index_error, &sum);
+    return out;
+  };
+  bool maybe_committed = false;
+  auto committed = CommitSnapshot(std::move(state), snapshot_id, options, draft, &maybe_committed);
+  if (!committed.ok()) {
+    if (!maybe_committed) delete_segment(added_segment);
+    return committed.status();
+  }
+  if (added_segment && (!id_segments || std::find(id_segments->begin(), id_segments->end(), *added_segment) ==
+                                            id_segments->end()))
+    delete_segment(added_segment);  // merged into another segment (or no index): no snapshot names it
+  return committed;
+}
+
+void IcebergTable::CarryStrataSummary(const std::map<std::string, std::string>& prev,
+                                      std::map<std::string, std::string>* sum) {
+  for (const auto& [k, v] : prev)
+    if (k.starts_with("strata.")) (*sum)[k] = v;  // strata.max-lsn and friends carry over
+}
+
+void IcebergTable::SetIdIndexSummary(const std::optional<std::vector<IdIndexSegment>>& segments,
+                                     const std::string& error, std::map<std::string, std::string>* sum) {
+  sum->erase(kSummaryIdIndex);  // only the commit itself writes these
+  sum->erase(kSummaryIdIndexError);
+  if (segments) (*sum)[kSummaryIdIndex] = SerializeIdIndexSummary(*segments);
+  if (!error.empty()) (*sum)[kSummaryIdIndexError] = error.substr(0, 500);
+}
+
+Result<std::string> IcebergTable::RelativePath(const TableMetadata& metadata, const std::string& file_path) {
+  std::string prefix = metadata.location;
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  prefix += "/";
+  if (!file_path.starts_with(prefix))
+    return Status::InvalidArgument("data file " + file_path + " is outside the table location " + prefix +
+                                   "; the id index stores paths relative to it");
+  return file_path.substr(prefix.size());
+}
+
+Result<CommitResult> IcebergTable::CommitSnapshot(TableState state, int64_t snapshot_id, const CommitOptions& options,
+                                                  const DraftFn& draft, bool* maybe_committed) {
+  *maybe_committed = false;  // an attempt's commit write failed without saying whether it landed
+  for (int attempt = 1;; ++attempt) {
+    if (attempt > 1) {
+      STRATA_ASSIGN_OR_RETURN(state, Load());
+      // An earlier attempt may have landed even though its write reported an error.
+      if (const Snapshot* landed = state.metadata.FindSnapshot(snapshot_id))
+        return CommitResult{snapshot_id, landed->sequence_number, state.version, attempt};
+    }
+    TableMetadata md = state.metadata;
+    const int64_t sequence_number = md.last_sequence_number + 1;
+    const int64_t now_ms = std::max(NowMillis(), md.last_updated_ms + 1);
+    STRATA_ASSIGN_OR_RETURN(SnapshotDraft content, draft(state, sequence_number));
+    auto delete_attempt_objects = [&] {
+      for (const std::string& key : content.attempt_objects) (void)store_->Delete(key);
+    };
+
+    auto list_bytes = WriteManifestList(snapshot_id, md.current_snapshot_id, sequence_number, content.manifests);
+    if (!list_bytes.ok()) {
+      delete_attempt_objects();
+      return list_bytes.status();
+    }
     const std::string list_key = MetadataKey("snap-" + std::to_string(snapshot_id) + "-" + std::to_string(attempt) +
                                              "-" + UuidV4() + ".avro");
-    if (auto put_list = store_->Put(list_key, list_bytes, PutOptions::CreateOnly()); !put_list.ok()) {
-      delete_segment(merged_segment);
+    if (auto put_list = store_->Put(list_key, *list_bytes, PutOptions::CreateOnly()); !put_list.ok()) {
+      delete_attempt_objects();
       return put_list.status();
     }
 
@@ -415,34 +503,7 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
     snap.manifest_list = store_->UriFor(list_key);
     const std::string snap_list_location = snap.manifest_list;
     snap.schema_id = md.current_schema_id;
-    const auto empty = std::map<std::string, std::string>{};
-    const auto& prev = parent ? parent->summary : empty;
-    auto& sum = snap.summary;
-    // An index compaction adds and removes no files: "replace" (Iceberg's
-    // operation for rewrites that do not change the table's data).
-    sum["operation"] = compact_id_index ? "replace" : "append";
-    sum["added-data-files"] = std::to_string(request.files.size());
-    sum["added-records"] = std::to_string(added_records);
-    sum["added-files-size"] = std::to_string(added_bytes);
-    sum["changed-partition-count"] = std::to_string(partitions.size());
-    sum["total-records"] = std::to_string(SummaryInt(prev, "total-records") + added_records);
-    sum["total-files-size"] = std::to_string(SummaryInt(prev, "total-files-size") + added_bytes);
-    sum["total-data-files"] = std::to_string(SummaryInt(prev, "total-data-files") + static_cast<int64_t>(request.files.size()));
-    sum["total-delete-files"] = std::to_string(SummaryInt(prev, "total-delete-files"));
-    sum["total-position-deletes"] = std::to_string(SummaryInt(prev, "total-position-deletes"));
-    sum["total-equality-deletes"] = std::to_string(SummaryInt(prev, "total-equality-deletes"));
-    for (const auto& [k, v] : request.summary) sum[k] = v;
-    for (const std::string& key : request.max_merged_summary_keys) {
-      if (prev.count(key) && (!sum.count(key) || SummaryInt(prev, key) > SummaryInt(sum, key))) sum[key] = prev.at(key);
-    }
-    if (compact_id_index) {
-      for (const auto& [k, v] : prev)
-        if (k.starts_with("strata.")) sum[k] = v;  // strata.max-lsn and friends carry over
-    }
-    sum.erase(kSummaryIdIndex);  // only Append writes these
-    sum.erase(kSummaryIdIndexError);
-    if (id_segments) sum[kSummaryIdIndex] = SerializeIdIndexSummary(*id_segments);
-    if (!id_index_error.empty()) sum[kSummaryIdIndexError] = id_index_error.substr(0, 500);
+    snap.summary = std::move(content.summary);
 
     md.metadata_log.push_back({md.last_updated_ms, store_->UriFor(state.metadata_key)});
     if (md.metadata_log.size() > kMaxMetadataLog)
@@ -459,30 +520,25 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
     if (put.ok()) {
       // Hints are advisory: a failure here does not undo the commit.
       (void)WriteHints(version);
-      RememberImmutable(snap_list_location, list_bytes);
+      RememberImmutable(snap_list_location, *list_bytes);
       {
         std::lock_guard<std::mutex> lock(cache_mu_);
         committed_state_ = TableState{std::move(md), version, MetadataKey(VersionFileName(version))};
       }
-      if (added_segment && (!id_segments || std::find(id_segments->begin(), id_segments->end(), *added_segment) ==
-                                                 id_segments->end()))
-        delete_segment(added_segment);  // merged into another segment (or no index): no snapshot names it
       return CommitResult{snapshot_id, sequence_number, version, attempt};
     }
     if (put.status().IsPreconditionFailed()) {
-      // Lost the race: nothing refers to this attempt's manifest list and merged segment.
+      // Lost the race: nothing refers to this attempt's manifest list and its own objects.
       (void)store_->Delete(list_key);
-      delete_segment(merged_segment);
+      delete_attempt_objects();
     } else {
       // The write may have landed (the next attempt checks): keep what it refers to.
-      maybe_committed = true;
+      *maybe_committed = true;
       if (put.status().code() != StatusCode::kUnavailable) return put.status();
     }
-    if (attempt >= options.max_attempts) {
-      if (!maybe_committed) delete_segment(added_segment);
+    if (attempt >= options.max_attempts)
       return Status::Unavailable("commit to " + base_key_ + " lost the race " + std::to_string(attempt) +
                                  " times; giving up (the data files are written but not committed)");
-    }
     SleepBackoff(options, attempt);
   }
 }

@@ -36,6 +36,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.h"
@@ -92,6 +94,26 @@ struct AppendRequest {
   int64_t snapshot_id = 0;
 };
 
+// Live data files to swap for new ones in one snapshot (operation "replace"):
+// the rows stay the same, only the files holding them change (compaction).
+struct ReplaceRequest {
+  /// Data files of the current snapshot to remove, matched by file_path.
+  std::vector<DataFile> removed;
+  /// Their replacement; together they must hold exactly as many records.
+  std::vector<DataFile> added;
+  /// The ids of the added files' rows for the id index (file paths relative
+  /// to the table location, as IdIndexContent keeps them). nullopt: the new
+  /// snapshot gets no id index (readers fall back to the manifests).
+  std::optional<IdIndexContent> added_ids;
+  /// Extra snapshot-summary entries (Strata's own `strata.*` keys of the
+  /// parent are carried over; these are set after them).
+  std::map<std::string, std::string> summary;
+  /// The new snapshot's id; 0: a random one. Like AppendRequest::snapshot_id:
+  /// a caller that does not know whether an earlier call landed passes the
+  /// same id again and gets that snapshot back.
+  int64_t snapshot_id = 0;
+};
+
 class IcebergTable {
  public:
   IcebergTable(std::shared_ptr<ObjectStore> store, std::string base_key);
@@ -124,6 +146,28 @@ class IcebergTable {
   /// redone on the new parent).
   Result<std::optional<CommitResult>> CompactIdIndex(const CommitOptions& options = {});
 
+  /// Replaces `request.removed` by `request.added` in one snapshot with
+  /// operation "replace" (Iceberg v2: the removed files become DELETED
+  /// entries of one new manifest per partition spec that also carries the
+  /// other live entries of the manifests they came from as EXISTING, with
+  /// their original sequence numbers; the added files are ADDED entries of
+  /// another new manifest; untouched manifests are kept as they are). Older
+  /// snapshots still list the removed files; nothing is deleted here.
+  /// Concurrency (optimistic, like Append): a lost race reloads and rebases
+  /// onto the new current snapshot, so files a concurrent append added stay
+  /// live. If a removed file is no longer live there (a concurrent compaction
+  /// or expiry took it), the replace gives up with PreconditionFailed naming
+  /// the file, having committed nothing (the caller may plan again).
+  /// NotSupported when the table has delete files (rewriting rows under
+  /// row-level deletes would need the deletes applied and re-validated).
+  /// The id index of the new snapshot: the parent's segments with every
+  /// entry of a removed file filtered out (segments that hold none are
+  /// kept as they are), plus one segment for `added_ids`, then the usual
+  /// merge policy (see id_index.h). Every segment is read once per call
+  /// (~12 bytes per indexed id): the cost of proving no entry still points
+  /// at a removed file.
+  Result<CommitResult> Replace(const ReplaceRequest& request, const CommitOptions& options = {});
+
   /// The manifests of a snapshot (read and cached: manifest lists are immutable).
   Result<std::vector<ManifestFile>> Manifests(const Snapshot& snapshot) const;
   /// The live data files of a snapshot (current when nullopt), with their entries.
@@ -146,6 +190,51 @@ class IcebergTable {
   // Append's commit loop; `compact_id_index` commits no files and merges the
   // parent's whole id index into one segment (operation "replace").
   Result<CommitResult> Commit(const AppendRequest& request, const CommitOptions& options, bool compact_id_index);
+  // One attempt's snapshot, built on the current snapshot of a state.
+  struct SnapshotDraft {
+    std::vector<ManifestFile> manifests;         // the new manifest list, in order
+    std::map<std::string, std::string> summary;  // the snapshot summary, "operation" included
+    std::vector<std::string> attempt_objects;    // keys only this attempt refers to (deleted when it loses)
+  };
+  using DraftFn = std::function<Result<SnapshotDraft>(const TableState& state, int64_t sequence_number)>;
+  // The optimistic commit loop shared by appends and rewrites: per attempt,
+  // `draft` builds the snapshot on the current state (reloaded after a lost
+  // race), then the manifest list and v{N+1}.metadata.json are written
+  // create-only. `*maybe_committed` is set when a write failed without
+  // saying whether it landed (then nothing the snapshot needs may be deleted).
+  Result<CommitResult> CommitSnapshot(TableState state, int64_t snapshot_id, const CommitOptions& options,
+                                      const DraftFn& draft, bool* maybe_committed);
+  // The state this object committed last (taken out), else Load().
+  Result<TableState> StartingState() const;
+  // A manifest of ADDED entries for `files` (sequence numbers inherited), written create-only.
+  Result<ManifestFile> WriteAddedManifest(const ManifestContext& context, const std::vector<DataFile>& files,
+                                          int64_t snapshot_id) const;
+  // Files and rows a snapshot adds and removes, for the standard summary counters.
+  struct FileDelta {
+    int64_t added_files = 0, added_records = 0, added_bytes = 0;
+    int64_t removed_files = 0, removed_records = 0, removed_bytes = 0;
+    int64_t changed_partitions = 0;
+  };
+  static void SetFileTotals(const std::map<std::string, std::string>& prev, const FileDelta& delta,
+                            std::map<std::string, std::string>* sum);
+  // Copies the parent's `strata.*` keys (strata.max-lsn and friends).
+  static void CarryStrataSummary(const std::map<std::string, std::string>& prev,
+                                 std::map<std::string, std::string>* sum);
+  // Sets (or clears) the id-index keys of a summary.
+  static void SetIdIndexSummary(const std::optional<std::vector<IdIndexSegment>>& segments, const std::string& error,
+                                std::map<std::string, std::string>* sum);
+  // `file_path` relative to the table location (InvalidArgument when outside it).
+  static Result<std::string> RelativePath(const TableMetadata& metadata, const std::string& file_path);
+  // Replace's id index: `parent_segments` without the entries of
+  // `removed_relative` files (a segment holding none is kept as it is), plus
+  // `added_segment`, after the merge policy. `cache` keeps the outcome per
+  // parent segment across attempts; segments written go to `written`.
+  using FilteredSegments = std::unordered_map<std::string, std::optional<std::optional<IdIndexSegment>>>;
+  Result<IdIndexMergeResult> FilteredIndex(const std::vector<IdIndexSegment>& parent_segments,
+                                           const std::unordered_set<std::string>& removed_relative,
+                                           const std::optional<IdIndexSegment>& added_segment,
+                                           const IdIndexOptions& options, FilteredSegments* cache,
+                                           std::vector<std::string>* written);
   static Result<const Snapshot*> SnapshotOf(const TableState& state, std::optional<int64_t> snapshot_id);
   Result<std::string> ReadImmutable(const std::string& location) const;
   void RememberImmutable(const std::string& location, const std::string& bytes) const;

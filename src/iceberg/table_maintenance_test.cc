@@ -16,6 +16,7 @@
 #include "common/random.h"
 #include "common/time_util.h"
 #include "iceberg/event_table.h"
+#include "iceberg/hook_store_test_util.h"
 #include "iceberg/id_index.h"
 #include "store/memory_store.h"
 
@@ -24,25 +25,7 @@ namespace {
 
 constexpr char kBase[] = "cdc/tenant-1";
 
-// Forwards to a MemoryStore; `before_put` runs before each Put (for races).
-class HookStore final : public ObjectStore {
- public:
-  explicit HookStore(std::shared_ptr<ObjectStore> inner) : inner_(std::move(inner)) {}
-  std::function<void(std::string_view key)> before_put;
-
-  Result<ObjectInfo> Head(std::string_view key) override { return inner_->Head(key); }
-  Result<std::string> Get(std::string_view key, const ByteRange& range = {}) override { return inner_->Get(key, range); }
-  Result<ObjectInfo> Put(std::string_view key, std::string_view data, const PutOptions& options = {}) override {
-    if (before_put) before_put(key);
-    return inner_->Put(key, data, options);
-  }
-  Result<ListPage> List(const ListOptions& options) override { return inner_->List(options); }
-  Status Delete(std::string_view key) override { return inner_->Delete(key); }
-  std::string Uri() const override { return inner_->Uri(); }
-
- private:
-  std::shared_ptr<ObjectStore> inner_;
-};
+using testutil::HookStore;
 
 class MaintenanceTest : public ::testing::Test {
  protected:

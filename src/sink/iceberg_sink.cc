@@ -19,25 +19,6 @@ std::string DefaultSpoolDir() {
   return (tmp && *tmp) ? tmp : "/tmp";
 }
 
-DataFile ToDataFile(const WrittenFile& written, std::string location, std::vector<Value> partition) {
-  DataFile f;
-  f.file_path = std::move(location);
-  f.partition = std::move(partition);
-  f.record_count = written.record_count;
-  f.file_size_in_bytes = written.file_size_bytes;
-  for (const ColumnMetrics& m : written.metrics) {
-    f.column_sizes[m.field_id] = m.column_size_bytes;
-    f.value_counts[m.field_id] = m.value_count;
-    f.null_value_counts[m.field_id] = m.null_count;
-    if (m.nan_count) f.nan_value_counts[m.field_id] = *m.nan_count;
-    if (m.lower_bound) f.lower_bounds[m.field_id] = *m.lower_bound;
-    if (m.upper_bound) f.upper_bounds[m.field_id] = *m.upper_bound;
-  }
-  f.split_offsets = written.split_offsets;
-  f.sort_order_id = 1;
-  return f;
-}
-
 }  // namespace
 
 Status SinkOptions::Validate() const {
@@ -205,7 +186,7 @@ Result<DataFile> IcebergSink::WriteDataFile(ParquetWriter* writer, const std::ve
     (void)table_->store().Delete(key);  // the put may have landed; nothing refers to the file
     return put.status();
   }
-  return ToDataFile(*written, table_->store().UriFor(key), partition);
+  return EventDataFile(*written, table_->store().UriFor(key), partition);
 }
 
 Result<int64_t> IcebergSink::FlushLocked() {

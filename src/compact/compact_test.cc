@@ -1,0 +1,277 @@
+// CompactPartition end to end on real Parquet files in a local bucket: the
+// sink writes many small files, compaction rewrites them, and the table must
+// read identically (every row, every column), point lookups go through the id
+// index to the new file, time travel reads the old files, metrics add up to
+// the sink's, and the daily scheme / all-partitions / nothing-to-do / bad
+// partition paths behave. SortedRewriter is checked for files cut at the
+// target size and one sorted run across them.
+#include "compact/compact_partition.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "compact/sorted_rewrite.h"
+#include "format/column_metrics.h"
+#include "query/iceberg_reader.h"
+#include "sink/iceberg_sink.h"
+#include "sink/sink_test_util.h"
+
+namespace strata {
+namespace {
+
+using testutil::GenerateEvents;
+using testutil::OpenLocalBucket;
+using testutil::TempDir;
+
+const int64_t kHour10 = ParseIso8601Micros("2024-01-15T10:00:00Z").value();
+constexpr char kNs[] = "tenant-1";
+constexpr char kTable[] = "cdc/tenant-1";
+constexpr char kHour10Path[] = "year=2024/month=1/day=15/hour=10";
+
+class CompactTest : public ::testing::Test {
+ protected:
+  void SetUp() override { bucket_ = OpenLocalBucket(dir_); }
+
+  // `flushes` commits of `per_flush` events over [start, start + hours): one file per partition each.
+  void Ingest(int flushes, int per_flush, int64_t start, double hours,
+              PartitionScheme scheme = PartitionScheme::kHourly) {
+    SinkOptions o;
+    o.bucket = bucket_;
+    o.ns = kNs;
+    o.batch_size = 1'000'000;
+    o.partition_scheme = scheme;
+    auto sink = IcebergSink::Open(o);
+    ASSERT_TRUE(sink.ok()) << sink.status();
+    for (int i = 0; i < flushes; ++i) {
+      ASSERT_TRUE((*sink)->Write(GenerateEvents(per_flush, hours, start, kNs, 100 + seed_++)).ok());
+      ASSERT_TRUE((*sink)->Flush().ok());
+    }
+    ASSERT_TRUE((*sink)->Close().ok());
+  }
+
+  std::unique_ptr<IcebergReader> Reader() {
+    auto r = IcebergReader::Open(bucket_);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return std::move(*r);
+  }
+
+  // Every row, every column, as JSON, ordered by id (then lsn).
+  std::vector<std::string> Rows(std::optional<int64_t> snapshot = std::nullopt) {
+    ReadOptions ro;
+    if (snapshot) ro.snapshot = SnapshotSelector::ById(*snapshot);
+    auto result = Reader()->Query(*TableRef::Namespace("cdc/", kNs), "SELECT * FROM events ORDER BY id, lsn", ro);
+    EXPECT_TRUE(result.ok()) << result.status();
+    std::vector<std::string> out;
+    for (size_t i = 0; i < result->rows.size(); ++i) out.push_back(RowToJson(*result, i));
+    return out;
+  }
+
+  TableState Load() {
+    auto s = IcebergTable(bucket_, kTable).Load();
+    EXPECT_TRUE(s.ok()) << s.status();
+    return *s;
+  }
+
+  std::vector<DataFile> Live(const TableState& state, std::optional<int64_t> snapshot = std::nullopt) {
+    auto entries = IcebergTable(bucket_, kTable).LiveEntries(state, snapshot);
+    EXPECT_TRUE(entries.ok()) << entries.status();
+    std::vector<DataFile> out;
+    for (auto& e : *entries) out.push_back(std::move(e.data_file));
+    return out;
+  }
+
+  CompactOptions Options(std::string partition = kHour10Path) {
+    CompactOptions o;
+    o.bucket = bucket_;
+    o.table = kTable;
+    o.partition = std::move(partition);
+    return o;
+  }
+
+  TempDir dir_;
+  std::shared_ptr<LocalStore> bucket_;
+  uint64_t seed_ = 0;
+};
+
+TEST_F(CompactTest, RewritesSmallFilesIntoOneAndTheTableReadsIdentically) {
+  Ingest(12, 250, kHour10, 1.0);                  // 12 small files in hour 10
+  Ingest(2, 100, kHour10 + 3'600'000'000, 1.0);   // 2 in hour 11: left alone
+  const TableState before = Load();
+  const int64_t before_id = *before.metadata.current_snapshot_id;
+  const std::vector<DataFile> old_files = Live(before);
+  ASSERT_EQ(old_files.size(), 14u);
+  const std::vector<std::string> rows_before = Rows();
+  ASSERT_EQ(rows_before.size(), 3200u);
+
+  std::vector<std::string> phases;
+  CompactOptions o = Options();
+  o.progress = [&](const CompactProgress& p) { phases.push_back(p.phase); };
+  auto result = CompactPartition(o);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->partitions.size(), 1u);
+  const PartitionCompaction& pc = result->partitions[0];
+  EXPECT_TRUE(pc.compacted) << pc.skipped_reason;
+  EXPECT_EQ(pc.partition, "year=2024/month=01/day=15/hour=10");
+  EXPECT_EQ(pc.files_before, 12);
+  EXPECT_EQ(pc.files_after, 1);
+  EXPECT_EQ(pc.rows, 3000);
+  EXPECT_EQ(result->snapshot_id, pc.snapshot_id);
+  EXPECT_EQ(phases, (std::vector<std::string>{"rewriting", "uploading", "committing", "done"}));
+
+  // The same rows, every column, no event lost or duplicated.
+  EXPECT_EQ(Rows(), rows_before);
+  const TableState after = Load();
+  const Snapshot& snap = *after.metadata.CurrentSnapshot();
+  EXPECT_EQ(snap.operation(), "replace");
+  EXPECT_EQ(snap.parent_snapshot_id, before_id);
+  EXPECT_EQ(snap.summary.at(kSummaryMaxLsn), before.metadata.CurrentSnapshot()->summary.at(kSummaryMaxLsn));
+  EXPECT_EQ(snap.summary.at("total-records"), "3200");
+  EXPECT_EQ(snap.summary.at("total-data-files"), "3");
+
+  // The new file's metrics add up to those the sink computed for the old files.
+  std::vector<DataFile> now = Live(after);
+  ASSERT_EQ(now.size(), 3u);
+  const DataFile* fresh = nullptr;
+  for (const DataFile& f : now)
+    if (f.partition[3] == Value(int64_t{10})) fresh = &f;
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_EQ(fresh->record_count, 3000);
+  EXPECT_EQ(fresh->sort_order_id, 1);
+  EXPECT_FALSE(fresh->split_offsets.empty());
+  std::map<int, int64_t> nulls, values, nans;
+  int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
+  std::string min_id = "\xff", max_id;
+  for (const DataFile& f : old_files) {
+    if (f.partition[3] != Value(int64_t{10})) continue;
+    for (const auto& [id, n] : f.null_value_counts) nulls[id] += n;
+    for (const auto& [id, n] : f.value_counts) values[id] += n;
+    for (const auto& [id, n] : f.nan_value_counts) nans[id] += n;
+    min_ts = std::min(min_ts, DecodeLongBound(f.lower_bounds.at(field::kTimestamp)));
+    max_ts = std::max(max_ts, DecodeLongBound(f.upper_bounds.at(field::kTimestamp)));
+    min_id = std::min(min_id, f.lower_bounds.at(field::kId));
+    max_id = std::max(max_id, f.upper_bounds.at(field::kId));
+  }
+  for (const auto& [id, n] : nulls) EXPECT_EQ(fresh->null_value_counts.at(id), n) << "field " << id;
+  for (const auto& [id, n] : values) EXPECT_EQ(fresh->value_counts.at(id), n) << "field " << id;
+  for (const auto& [id, n] : nans) EXPECT_EQ(fresh->nan_value_counts.at(id), n) << "field " << id;
+  EXPECT_EQ(fresh->column_sizes.size(), values.size());
+  EXPECT_EQ(DecodeLongBound(fresh->lower_bounds.at(field::kTimestamp)), min_ts);
+  EXPECT_EQ(DecodeLongBound(fresh->upper_bounds.at(field::kTimestamp)), max_ts);
+  EXPECT_EQ(fresh->lower_bounds.at(field::kId), min_id);
+  EXPECT_EQ(fresh->upper_bounds.at(field::kId), max_id);
+
+  // Point lookups: the id index names the new file.
+  auto reader = Reader();
+  for (size_t i : {0u, 1234u, 2999u}) {
+    const std::string json = rows_before[i];
+    const std::string id = json.substr(json.find("\"id\":\"") + 6, json.find('"', json.find("\"id\":\"") + 6) -
+                                                                        json.find("\"id\":\"") - 6);
+    if (json.find("\"hour\":10") == std::string::npos) continue;
+    ReadReport report;
+    auto record = reader->GetRecord(LookupRequest{kTable, std::nullopt, id, std::nullopt, false}, &report);
+    ASSERT_TRUE(record.ok()) << record.status();
+    ASSERT_TRUE(record->has_value()) << id;
+    EXPECT_TRUE(report.used_id_index);
+    EXPECT_EQ((*record)->file.file_path, fresh->file_path);
+  }
+
+  // Time travel: the snapshot before still reads the 12 old files, which still exist.
+  EXPECT_EQ(Rows(before_id), rows_before);
+  for (const DataFile& f : Live(after, before_id))
+    EXPECT_TRUE(bucket_->Head(*bucket_->KeyFor(f.file_path)).ok()) << f.file_path;
+}
+
+TEST_F(CompactTest, FewerSmallFilesThanTheMinimumIsNothingToDo) {
+  Ingest(3, 50, kHour10, 1.0);
+  const int64_t before = *Load().metadata.current_snapshot_id;
+  auto result = CompactPartition(Options());
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->partitions.size(), 1u);
+  EXPECT_FALSE(result->partitions[0].compacted);
+  EXPECT_NE(result->partitions[0].skipped_reason.find("3 small files"), std::string::npos)
+      << result->partitions[0].skipped_reason;
+  EXPECT_NE(result->partitions[0].skipped_reason.find("fewer than 4"), std::string::npos);
+  EXPECT_EQ(result->compacted(), 0);
+  EXPECT_EQ(result->snapshot_id, 0);
+  EXPECT_EQ(*Load().metadata.current_snapshot_id, before);
+  // An empty partition says so too.
+  auto empty = CompactPartition(Options("year=2023/month=1/day=1/hour=0"));
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(empty->partitions.at(0).skipped_reason, "no data files");
+}
+
+TEST_F(CompactTest, DailySchemeWithoutPartitionCompactsEveryQualifyingPartition) {
+  const int64_t day14 = ParseIso8601Micros("2024-01-14T00:00:00Z").value();
+  Ingest(5, 300, day14, 72.0, PartitionScheme::kDaily);  // days 14, 15, 16: 5 files each
+  const std::vector<std::string> rows_before = Rows();
+  auto result = CompactPartition(Options(""));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->partitions.size(), 3u);
+  EXPECT_EQ(result->compacted(), 3);
+  for (const PartitionCompaction& pc : result->partitions) {
+    EXPECT_EQ(pc.files_before, 5) << pc.partition;
+    EXPECT_EQ(pc.files_after, 1) << pc.partition;
+  }
+  EXPECT_EQ(result->partitions[1].partition, "year=2024/month=01/day=15");
+  EXPECT_EQ(result->rows, 1500);
+  EXPECT_EQ(Live(Load()).size(), 3u);
+  EXPECT_EQ(Rows(), rows_before);
+  // Now every partition has one file: nothing to do, for a named daily partition too.
+  auto again = CompactPartition(Options("year=2024/month=01/day=15"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->compacted(), 0);
+  EXPECT_NE(again->partitions.at(0).skipped_reason.find("1 small file "), std::string::npos);
+}
+
+TEST_F(CompactTest, APartitionThatDoesNotMatchTheSpecSaysWhatTheTableHas) {
+  Ingest(1, 10, kHour10, 1.0);
+  auto result = CompactPartition(Options("year=2024/month=1"));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("year=N/month=N/day=N/hour=N"), std::string::npos) << result.status();
+  auto typo = CompactPartition(Options("year=2024/month=1/day=15/hour=x"));
+  EXPECT_NE(typo.status().message().find("'x' for hour, not an integer"), std::string::npos) << typo.status();
+  auto missing = CompactPartition([&] {
+    CompactOptions o = Options();
+    o.table = "cdc/nobody";
+    return o;
+  }());
+  EXPECT_TRUE(missing.status().IsNotFound()) << missing.status();
+}
+
+TEST_F(CompactTest, SortedRewriterCutsFilesAtTheTargetSizeInOneSortedRun) {
+  Ingest(4, 6000, kHour10, 1.0);
+  std::vector<RewriteInput> inputs;
+  int64_t rows = 0;
+  for (const DataFile& f : Live(Load())) {
+    inputs.push_back({f.file_path, f.file_size_in_bytes});
+    rows += f.record_count;
+  }
+  SortedRewriteOptions o;
+  o.target_file_bytes = 1 << 20;
+  o.parquet.row_group_size = 2048;
+  o.memory_limit_bytes = 256 << 20;
+  auto rewriter = SortedRewriter::Create(bucket_, o);
+  ASSERT_TRUE(rewriter.ok()) << rewriter.status();
+  TempDir out;
+  auto files = (*rewriter)->Rewrite(inputs, out.path() + "/out");
+  ASSERT_TRUE(files.ok()) << files.status();  // Rewrite checks the order across files itself
+  ASSERT_GE(files->size(), 2u);
+  int64_t written = 0;
+  for (size_t i = 0; i < files->size(); ++i) {
+    const WrittenFile& f = (*files)[i].file;
+    written += f.record_count;
+    EXPECT_EQ(static_cast<int64_t>((*files)[i].id_hashes.size()), f.record_count);
+    EXPECT_EQ(f.split_offsets.size(), static_cast<size_t>((f.record_count + 2047) / 2048));
+    if (i + 1 < files->size()) EXPECT_GE(f.file_size_bytes, 1 << 20) << "only the last file may be short";
+    EXPECT_LT(f.file_size_bytes, 3 << 20);
+  }
+  EXPECT_EQ(written, rows);
+}
+
+}  // namespace
+}  // namespace strata
