@@ -10,6 +10,7 @@
 #include "iceberg/scan_planner.h"
 #include "iceberg/table_locator.h"
 #include "query/iceberg_sql.h"
+#include "query/parquet_lookup.h"
 #include "store/local_store.h"
 
 namespace strata {
@@ -183,8 +184,12 @@ struct IcebergReader::Impl {
     if (!from_index) {
       STRATA_ASSIGN_OR_RETURN(plan, Plan(located, TableRef{root, {}}, kLookupSql, read, report));
     }
-    // One read of every candidate; the extra last column says which file matched.
     if (plan.tasks.empty()) return std::optional<Record>();
+    if (from_index && options.row_reader && IsPlainEventScan(plan)) {
+      auto found = RowReaderLookup(plan, root, std::get<std::string>(read.params[0]), report);
+      if (found.ok() || !IsDuckDbFallback(found.status())) return found;
+    }
+    // One read of every candidate; the extra last column says which file matched.
     std::string view_sql, sql = kLookupSql;
     if (IsPlainEventScan(plan)) {
       sql = PlainEventRead(plan, kFileIndexColumn) + " WHERE id = $1 LIMIT 1";
@@ -215,6 +220,37 @@ struct IcebergReader::Impl {
     return std::optional<Record>(std::move(record));
   }
 
+  // Looks for `id` in the index candidates of `plan` with ParquetRowReader
+  // (Strata's own files: every column in the file, no deletes). Errors that
+  // mean "DuckDB may read it" (IsDuckDbFallback) send the lookup to DuckDB.
+  Result<std::optional<Record>> RowReaderLookup(const ScanPlan& plan, const std::string& root, const std::string& id,
+                                                ReadReport* report) {
+    ScanSource source{store, {}, nullptr};
+    for (const FileScanTask& task : plan.tasks) {
+      STRATA_ASSIGN_OR_RETURN(std::string key, source.KeyFor(task.read_location));
+      STRATA_ASSIGN_OR_RETURN(auto hit, FindRowInParquet(*store, key, static_cast<uint64_t>(task.file.file_size_in_bytes), id));
+      if (!hit) continue;
+      report->used_row_reader = true;
+      Record record;
+      record.table_root = root;
+      record.snapshot_id = plan.snapshot_id;
+      record.row = std::move(hit->row);
+      record.file = PartialEntry(task, record.row);
+      record.file.record_count = hit->record_count;
+      record.file.min_lsn = hit->min_lsn;
+      record.file.max_lsn = hit->max_lsn;
+      record.file.min_timestamp = hit->min_timestamp;
+      record.file.max_timestamp = hit->max_timestamp;
+      return std::optional<Record>(std::move(record));
+    }
+    report->used_row_reader = true;
+    return std::optional<Record>();
+  }
+
+  static bool IsDuckDbFallback(const Status& status) {
+    return status.code() == StatusCode::kNotSupported || status.code() == StatusCode::kCorruption;
+  }
+
   // A plan of the files the snapshot's id index names for `read.params[0]`,
   // with report->used_id_index set; an empty plan with it unset when the
   // snapshot has no index (or `id` is not a string column).
@@ -223,6 +259,7 @@ struct IcebergReader::Impl {
     const TableMetadata& md = located.metadata;
     ScanPlan plan;
     report->used_id_index = false;
+    report->used_row_reader = false;
     STRATA_ASSIGN_OR_RETURN(const Snapshot* snapshot, SelectSnapshot(md, read.snapshot));
     const SchemaField* id = schema.FindField("id");
     if (!snapshot || !options.prune || !id->type.is_string() || id->type.get<std::string>() != "string") return plan;
