@@ -2,14 +2,20 @@
 #include "query/sql_engine.h"
 
 #include "common/time_util.h"
+#include <array>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
 
 #include "duckdb.hpp"
+#include "duckdb/parser/parsed_data/create_table_function_info.hpp"
 #include "duckdb/parser/parser.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/tableref/subqueryref.hpp"
+#include "event/schema.h"
+#include "iceberg/event_table.h"
+#include "query/iceberg_sql.h"
 #include "query/pushed_filter.h"
 
 namespace strata {
@@ -93,12 +99,208 @@ duckdb::unique_ptr<duckdb::TableRef> EventsScan(duckdb::ClientContext& context, 
   return duckdb::make_uniq<duckdb::SubqueryRef>(std::move(select), "events");
 }
 
+// ---------------------------------------------------------------- event rows
+
+// The DuckDB types of the UnifiedEvent columns, in field-id order: the types
+// the reader gives a Strata table's columns (DuckDbTypeName of the table
+// schema), which are also what its data files read as.
+const duckdb::vector<duckdb::LogicalType>& EventColumnTypes() {
+  static const duckdb::vector<duckdb::LogicalType> types = [] {
+    const TableMetadata md = NewEventTableMetadata(PartitionScheme::kHourly);
+    duckdb::vector<duckdb::LogicalType> out;
+    for (const ColumnSpec& col : UnifiedEventColumns()) {
+      const SchemaField* field = md.CurrentSchema()->FindField(col.field_id);
+      auto name = field ? DuckDbTypeName(field->type) : Result<std::string>(Status::Internal("no field"));
+      out.push_back(name.ok() ? duckdb::TransformStringToLogicalType(*name) : duckdb::LogicalType::VARCHAR);
+    }
+    return out;
+  }();
+  return types;
+}
+
+// Writes `rows` into `chunk`, whose column k is UnifiedEvent column
+// `columns[k]` (0-based; a virtual column such as the row id stays NULL).
+void FillEventChunk(duckdb::DataChunk& chunk, std::span<const Event> rows, const std::vector<duckdb::column_t>& columns) {
+  const duckdb::idx_t count = rows.size();
+  chunk.SetCardinality(count);
+  std::array<int, kUnifiedEventColumnCount + 1> out_of_field;  // by field id; -1: not projected
+  out_of_field.fill(-1);
+  for (size_t k = 0; k < columns.size(); ++k)
+    if (columns[k] < static_cast<duckdb::column_t>(kUnifiedEventColumnCount)) out_of_field[columns[k] + 1] = static_cast<int>(k);
+  for (auto& vec : chunk.data) duckdb::FlatVector::Validity(vec).SetAllInvalid(count);
+  for (duckdb::idx_t row = 0; row < count; ++row) {
+    for (const auto& [field_id, value] : rows[row].fields()) {
+      const int out = field_id >= 1 && field_id <= kUnifiedEventColumnCount ? out_of_field[field_id] : -1;
+      if (out < 0) continue;
+      duckdb::Vector& vec = chunk.data[out];
+      duckdb::FlatVector::Validity(vec).SetValid(row);
+      switch (vec.GetType().id()) {
+        case duckdb::LogicalTypeId::VARCHAR:
+        case duckdb::LogicalTypeId::BLOB: {
+          const auto& text = std::get<std::string>(value);
+          duckdb::FlatVector::GetData<duckdb::string_t>(vec)[row] =
+              duckdb::StringVector::AddStringOrBlob(vec, text.data(), text.size());
+          break;
+        }
+        case duckdb::LogicalTypeId::DOUBLE: duckdb::FlatVector::GetData<double>(vec)[row] = std::get<double>(value); break;
+        case duckdb::LogicalTypeId::BOOLEAN: duckdb::FlatVector::GetData<bool>(vec)[row] = std::get<bool>(value); break;
+        case duckdb::LogicalTypeId::TIMESTAMP_TZ:
+          duckdb::FlatVector::GetData<duckdb::timestamp_tz_t>(vec)[row] = duckdb::timestamp_tz_t(std::get<int64_t>(value));
+          break;
+        case duckdb::LogicalTypeId::BIGINT: duckdb::FlatVector::GetData<int64_t>(vec)[row] = std::get<int64_t>(value); break;
+        case duckdb::LogicalTypeId::INTEGER:
+          duckdb::FlatVector::GetData<int32_t>(vec)[row] = static_cast<int32_t>(std::get<int64_t>(value));
+          break;
+        default: throw duckdb::InternalException("strata_event_rows: unexpected column type " + vec.GetType().ToString());
+      }
+    }
+  }
+}
+
+// `strata_event_rows(token)`: the rows of a ScopedEventsOverlay, registered
+// under a token for the query that reads them (a token, not a pointer: the
+// user's SQL may name the function too, and then gets a binder error).
+constexpr char kEventRowsFunction[] = "strata_event_rows";
+
+struct EventRowSets : public duckdb::TableFunctionInfo {
+  std::mutex mu;
+  std::unordered_map<uint64_t, std::shared_ptr<const std::vector<Event>>> sets;
+  std::atomic<uint64_t> next_token{1};
+};
+
+struct EventRowsBindData : public duckdb::FunctionData {
+  std::shared_ptr<const std::vector<Event>> rows;
+  duckdb::unique_ptr<duckdb::FunctionData> Copy() const override {
+    auto copy = duckdb::make_uniq<EventRowsBindData>();
+    copy->rows = rows;
+    return copy;
+  }
+  bool Equals(const duckdb::FunctionData& other) const override {
+    return rows == other.Cast<EventRowsBindData>().rows;
+  }
+};
+
+struct EventRowsScanState : public duckdb::GlobalTableFunctionState {
+  size_t offset = 0;
+  std::vector<duckdb::column_t> columns;
+};
+
+duckdb::unique_ptr<duckdb::FunctionData> EventRowsBind(duckdb::ClientContext&, duckdb::TableFunctionBindInput& input,
+                                                       duckdb::vector<duckdb::LogicalType>& return_types,
+                                                       duckdb::vector<std::string>& names) {
+  auto& registry = input.info->Cast<EventRowSets>();
+  const uint64_t token = input.inputs[0].GetValue<uint64_t>();
+  auto data = duckdb::make_uniq<EventRowsBindData>();
+  {
+    std::lock_guard<std::mutex> lock(registry.mu);
+    auto it = registry.sets.find(token);
+    if (it == registry.sets.end())
+      throw duckdb::BinderException(std::string(kEventRowsFunction) + ": no rows are registered under " +
+                                    std::to_string(token));
+    data->rows = it->second;
+  }
+  return_types = EventColumnTypes();
+  for (const ColumnSpec& col : UnifiedEventColumns()) names.emplace_back(col.name);
+  return data;
+}
+
+duckdb::unique_ptr<duckdb::GlobalTableFunctionState> EventRowsInit(duckdb::ClientContext&,
+                                                                   duckdb::TableFunctionInitInput& input) {
+  auto state = duckdb::make_uniq<EventRowsScanState>();
+  state->columns.assign(input.column_ids.begin(), input.column_ids.end());
+  return state;
+}
+
+void EventRowsScan(duckdb::ClientContext&, duckdb::TableFunctionInput& input, duckdb::DataChunk& output) {
+  const auto& rows = *input.bind_data->Cast<EventRowsBindData>().rows;
+  auto& state = input.global_state->Cast<EventRowsScanState>();
+  const size_t count = std::min<size_t>(STANDARD_VECTOR_SIZE, rows.size() - state.offset);
+  FillEventChunk(output, std::span<const Event>(rows).subspan(state.offset, count), state.columns);
+  state.offset += count;
+}
+
+duckdb::unique_ptr<duckdb::NodeStatistics> EventRowsCardinality(duckdb::ClientContext&,
+                                                                const duckdb::FunctionData* bind_data) {
+  const auto n = static_cast<duckdb::idx_t>(bind_data->Cast<EventRowsBindData>().rows->size());
+  return duckdb::make_uniq<duckdb::NodeStatistics>(n, n);
+}
+
+void RegisterEventRowsFunction(duckdb::Connection& con, duckdb::shared_ptr<EventRowSets> registry) {
+  duckdb::TableFunction f(kEventRowsFunction, {duckdb::LogicalType::UBIGINT}, EventRowsScan, EventRowsBind,
+                          EventRowsInit);
+  f.projection_pushdown = true;
+  f.cardinality = EventRowsCardinality;
+  f.function_info = std::move(registry);
+  duckdb::CreateTableFunctionInfo info(std::move(f));
+  con.BeginTransaction();
+  duckdb::Catalog::GetSystemCatalog(*con.context).CreateTableFunction(*con.context, &info);
+  con.Commit();
+}
+
+// The rows of an overlay, registered for one query; `view` reads them.
+class OverlayRegistration {
+ public:
+  OverlayRegistration(EventRowSets* registry, std::shared_ptr<const std::vector<Event>> rows)
+      : registry_(registry), token_(registry->next_token++) {
+    std::lock_guard<std::mutex> lock(registry_->mu);
+    registry_->sets[token_] = std::move(rows);
+  }
+  ~OverlayRegistration() {
+    std::lock_guard<std::mutex> lock(registry_->mu);
+    registry_->sets.erase(token_);
+  }
+  OverlayRegistration(const OverlayRegistration&) = delete;
+  OverlayRegistration& operator=(const OverlayRegistration&) = delete;
+
+  std::string View(const std::string& view_sql) const {
+    return "SELECT * FROM (" + view_sql + ") UNION ALL BY NAME SELECT * FROM " + kEventRowsFunction + "(" +
+           std::to_string(token_) + "::UBIGINT)";
+  }
+
+ private:
+  EventRowSets* registry_;
+  uint64_t token_;
+};
+
+thread_local const ScopedEventsOverlay* current_overlay = nullptr;
+
 }  // namespace
+
+ScopedEventsOverlay::ScopedEventsOverlay(std::shared_ptr<const std::vector<Event>> rows)
+    : rows_(rows ? std::move(rows) : std::make_shared<const std::vector<Event>>()), previous_(current_overlay) {
+  current_overlay = this;
+}
+
+ScopedEventsOverlay::~ScopedEventsOverlay() { current_overlay = previous_; }
+
+const ScopedEventsOverlay* ScopedEventsOverlay::Current() { return current_overlay; }
+
+QueryResult EventRows(std::span<const Event> events) {
+  QueryResult out;
+  const auto& types = EventColumnTypes();
+  for (const ColumnSpec& col : UnifiedEventColumns()) out.column_names.emplace_back(col.name);
+  for (const auto& type : types) out.column_types.push_back(type.ToString());
+  if (events.empty()) return out;
+  // Through a DataChunk and its Values, as Query reads rows.
+  duckdb::DataChunk chunk;
+  chunk.Initialize(duckdb::Allocator::DefaultAllocator(), types, events.size());
+  std::vector<duckdb::column_t> all(types.size());
+  for (size_t k = 0; k < all.size(); ++k) all[k] = k;
+  FillEventChunk(chunk, events, all);
+  for (duckdb::idx_t row = 0; row < chunk.size(); ++row) {
+    std::vector<Cell> cells;
+    cells.reserve(types.size());
+    for (duckdb::idx_t col = 0; col < types.size(); ++col) cells.push_back(ToCell(chunk.GetValue(col, row)));
+    out.rows.push_back(std::move(cells));
+  }
+  return out;
+}
 
 struct SqlEngine::Impl {
   std::unique_ptr<duckdb::DuckDB> db;
   BucketRegistry buckets;
   EventsViews* views = nullptr;  // owned by the database's config
+  duckdb::shared_ptr<EventRowSets> event_rows = duckdb::make_shared_ptr<EventRowSets>();  // ScopedEventsOverlay rows
 
   // `events` of one connection while a query runs.
   class ViewScope {
@@ -149,6 +351,7 @@ Result<std::unique_ptr<SqlEngine>> SqlEngine::Create() {
     RegisterObjectStoreFileSystem(*impl->db->instance, impl->buckets);
     duckdb::Connection con(*impl->db);
     RegisterProbeFunction(con);
+    RegisterEventRowsFunction(con, impl->event_rows);
     STRATA_RETURN_IF_ERROR(impl->Run(con, "SET GLOBAL parquet_metadata_cache = true"));
   } catch (const std::exception& e) {
     return Status::Internal(std::string("cannot start DuckDB: ") + e.what());
@@ -164,8 +367,14 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
   QueryResult out;
   try {
     STRATA_ASSIGN_OR_RETURN(auto con, impl_->Connect());
+    std::optional<OverlayRegistration> overlay;
     std::optional<Impl::ViewScope> view;
-    if (!view_sql.empty()) view.emplace(impl_->views, con->context->GetConnectionId(), view_sql);
+    if (const ScopedEventsOverlay* rows = ScopedEventsOverlay::Current(); rows && !view_sql.empty()) {
+      overlay.emplace(impl_->event_rows.get(), rows->rows());
+      view.emplace(impl_->views, con->context->GetConnectionId(), overlay->View(view_sql));
+    } else if (!view_sql.empty()) {
+      view.emplace(impl_->views, con->context->GetConnectionId(), view_sql);
+    }
     auto prepared = con->Prepare(std::string(sql));
     if (prepared->HasError()) return FromDuckError(prepared->error, "query failed: ");
     const auto type = prepared->GetStatementType();

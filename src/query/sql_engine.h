@@ -20,11 +20,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.h"
+#include "event/event.h"
 #include "iceberg/scan_filter.h"
 #include "iceberg/table_metadata.h"
 #include "query/object_store_fs.h"
@@ -39,6 +41,39 @@ struct SqlLimits {
   uint64_t max_rows = 0;
 };
 
+// ScopedEventsOverlay: more rows for `events`. While one is alive on a
+// thread, every SqlEngine::Query that this thread runs with a view (a
+// non-empty view_sql) reads `events` as `(view) UNION ALL BY NAME (these
+// rows)`. The rows have the UnifiedEvent columns, typed as a Strata data file
+// reads (see EventRows); a scan fills only the columns the query uses.
+// PushedFilter ignores overlays: they change no file pruning. The tiered
+// reader (src/tiered/) adds the hot tier's rows that the table does not hold
+// yet to IcebergReader::Query this way, through IcebergReader's own planning.
+// Overlays nest (the innermost wins).
+// Thread-safety: the object belongs to the thread that made it; the rows are
+// shared, read-only.
+class ScopedEventsOverlay {
+ public:
+  explicit ScopedEventsOverlay(std::shared_ptr<const std::vector<Event>> rows);
+  ~ScopedEventsOverlay();
+  ScopedEventsOverlay(const ScopedEventsOverlay&) = delete;
+  ScopedEventsOverlay& operator=(const ScopedEventsOverlay&) = delete;
+
+  /// The innermost overlay of the calling thread, or nullptr.
+  static const ScopedEventsOverlay* Current();
+  const std::shared_ptr<const std::vector<Event>>& rows() const { return rows_; }
+
+ private:
+  std::shared_ptr<const std::vector<Event>> rows_;
+  const ScopedEventsOverlay* previous_;
+};
+
+/// `events` rows as DuckDB reads these events from a Strata data file: every
+/// UnifiedEvent column in field-id order, DuckDB's type names, and the cells
+/// Query makes of DuckDB's values (NULL for unset columns). So a hot-tier row
+/// renders as the same event read from the table does.
+QueryResult EventRows(std::span<const Event> events);
+
 class SqlEngine {
  public:
   /// Starts DuckDB. Internal when DuckDB cannot start.
@@ -49,7 +84,8 @@ class SqlEngine {
   BucketRegistry& buckets();
 
   /// Runs `sql` (one SELECT or EXPLAIN statement, parameters $1, $2, ... or
-  /// ? bound from `params`) after `CREATE TEMP VIEW events AS <view_sql>`.
+  /// ? bound from `params`) after `CREATE TEMP VIEW events AS <view_sql>`
+  /// (plus the rows of the thread's ScopedEventsOverlay, if any).
   /// InvalidArgument with DuckDB's message for bad SQL, other statement
   /// kinds, or a wrong number of parameters.
   Result<QueryResult> Query(const std::string& view_sql, std::string_view sql, const std::vector<Cell>& params,
