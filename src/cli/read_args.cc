@@ -47,6 +47,12 @@ void AddReadArgs(CLI::App* cmd, ReadArgs* args, bool time_travel) {
   }
 }
 
+void AddHotDirArg(CLI::App* cmd, ReadArgs* args) {
+  cmd->add_option("--hot-dir", args->hot_dir,
+                  "Also read the namespace's hot tier (SQLite) in DIR, as `strata ingest --hot-dir` writes it: "
+                  "every event once, wherever it is");
+}
+
 SnapshotSelector SelectorOf(const ReadArgs& args) {
   const int given = !args.snapshot.empty() + !args.as_of.empty() + !args.ref.empty();
   if (given > 1) Usage("give at most one of --snapshot, --as-of and --ref");
@@ -90,6 +96,16 @@ OpenedRead OpenRead(const ReadArgs& args) {
   const bool local = dynamic_cast<LocalStore*>(bucket.get()) != nullptr;
   for (const std::string& text : args.path_maps)
     options.locations.rules.push_back(ResolveRule(Unwrap(LocationMap::ParseRule(text), "--path-map"), local));
+  if (!args.hot_dir.empty()) {
+    if (!args.location.empty() || args.table.ns.empty())
+      Usage("--hot-dir reads one namespace across its tiers: give --bucket and --namespace (not --table)");
+    TieredOptions tiered;
+    tiered.hot_dir = args.hot_dir;
+    tiered.base_path = args.table.base_path;
+    tiered.reader = std::move(options);
+    out.tiered = Unwrap(TieredReader::Open(std::move(bucket), std::move(tiered)), "reader");
+    return out;
+  }
   out.reader = Unwrap(IcebergReader::Open(std::move(bucket), options), "reader");
   return out;
 }

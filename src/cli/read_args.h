@@ -1,7 +1,8 @@
 // Arguments every read command shares — which table (`--bucket` +
 // `--namespace`, or `--table LOCATION`), location rewrites (`--path-map`),
-// which snapshot (`--snapshot`, `--as-of`, `--ref`) and `--json` — and how
-// they open an IcebergReader.
+// which snapshot (`--snapshot`, `--as-of`, `--ref`), `--json`, and for query
+// and lookup `--hot-dir` (read the hot tier too) — and how they open an
+// IcebergReader, or with --hot-dir a TieredReader.
 #pragma once
 
 #include <memory>
@@ -12,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "query/iceberg_reader.h"
+#include "tiered/tiered_reader.h"
 
 namespace strata::cli {
 
@@ -24,17 +26,23 @@ struct ReadArgs {
   std::string ref;                     // --ref NAME
   bool json = false;
   bool namespace_optional = false;     // lookup: no namespace searches every table
+  std::string hot_dir;                 // --hot-dir DIR: across the hot tier and the table
 };
 
-// What a read command opens.
+// What a read command opens: with --hot-dir a TieredReader (`tiered`, and
+// `reader` is null), else an IcebergReader.
 struct OpenedRead {
   std::unique_ptr<IcebergReader> reader;
+  std::unique_ptr<TieredReader> tiered;
   TableRef table;      // root "" with namespace_optional and no --namespace: every table
   bool every_table = false;
 };
 
 /// Adds the options of ReadArgs to `cmd`; `time_travel` adds --snapshot/--as-of/--ref.
 void AddReadArgs(CLI::App* cmd, ReadArgs* args, bool time_travel);
+
+/// Adds `--hot-dir DIR` (ReadArgs::hot_dir).
+void AddHotDirArg(CLI::App* cmd, ReadArgs* args);
 
 /// Opens the reader and names the table; prints the error and exits on bad arguments.
 OpenedRead OpenRead(const ReadArgs& args);

@@ -1,4 +1,5 @@
-// `strata query`, `strata lookup` and `strata explain`.
+// `strata query`, `strata lookup` and `strata explain`; query and lookup also
+// across the hot tier and the table with --hot-dir.
 #include <iostream>
 
 #include "cli/commands.h"
@@ -72,10 +73,30 @@ struct QueryArgs {
   bool stats = false;
 };
 
+// --stats of a query across tiers: what came from the hot tier.
+void PrintHotReport(const TieredReport& r, std::ostream& out) {
+  if (!r.read_hot) {
+    out << "hot tier    not read (time travel reads the table only)\n";
+    return;
+  }
+  out << "hot tier    " << r.hot_path << ": " << HumanCount(r.hot_rows) << " rows above the table's max-lsn "
+      << r.table_max_lsn << " (released up to lsn " << r.hot_released_lsn << ")\n";
+}
+
 void RunQuery(const QueryArgs& args) {
   OpenedRead read = OpenRead(args.read);
   ReadOptions options;
   options.snapshot = SelectorOf(args.read);
+  if (read.tiered) {
+    TieredReport report;
+    QueryResult result = Unwrap(read.tiered->Query(args.read.table.ns, args.sql, options, &report), "query");
+    PrintRows(result, args.read.json);
+    if (args.stats) {
+      PrintReport(report.table, std::cerr);
+      PrintHotReport(report, std::cerr);
+    }
+    return;
+  }
   ReadReport report;
   QueryResult result = Unwrap(read.reader->Query(read.table, args.sql, options, &report), "query");
   PrintRows(result, args.read.json);
@@ -100,47 +121,93 @@ struct LookupArgs {
   std::string id;
 };
 
+// The columns of an event that are set, as a two-column table.
+void PrintEventColumns(const QueryResult& row) {
+  std::vector<std::vector<std::string>> rows;
+  const auto& cells = row.rows[0];
+  for (size_t col = 0; col < cells.size(); ++col)
+    if (!std::holds_alternative<std::monostate>(cells[col]))
+      rows.push_back({row.column_names[col], CellToString(cells[col])});
+  PrintTable({"column", "value"}, rows);
+}
+
+// A lookup answered by the table.
+void PrintTableRecord(const std::string& id, const Record& record, const ReadReport& report, bool json) {
+  if (json) {
+    std::string out = "{\"tier\":\"table\",\"table\":";
+    AppendJsonString(&out, record.table_root);
+    out += ",\"snapshot_id\":" + std::to_string(record.snapshot_id) + ",\"file\":" + DataFileJson(record.file) +
+           ",\"event\":" + RowToJson(record.row, 0) + "}";
+    std::cout << out << "\n";
+    return;
+  }
+  std::cout << "event " << id << " in " << record.table_root << " (snapshot " << record.snapshot_id << ")\n"
+            << "file  " << record.file.file_path << "\n"
+            << "cost  " << RequestsText(report.requests) << ", " << report.files_scanned << " candidate file"
+            << (report.files_scanned == 1 ? "" : "s") << (report.used_id_index ? " from the id index" : "") << "\n\n";
+  PrintEventColumns(record.row);
+}
+
+// A lookup answered by the hot tier.
+void PrintHotRecord(const std::string& id, const TieredRecord& found, bool json) {
+  if (json) {
+    std::string out = "{\"tier\":\"hot\",\"hot_tier\":";
+    AppendJsonString(&out, found.source);
+    out += ",\"table\":";
+    AppendJsonString(&out, found.record.table_root);
+    out += ",\"snapshot_id\":null,\"file\":null,\"event\":" + RowToJson(found.record.row, 0) + "}";
+    std::cout << out << "\n";
+    return;
+  }
+  std::cout << "event " << id << " in the hot tier " << found.source << "\n\n";
+  PrintEventColumns(found.record.row);
+}
+
 void RunLookup(const LookupArgs& args) {
   OpenedRead read = OpenRead(args.read);
-  LookupRequest request;
-  request.id = args.id;
-  request.with_file_stats = args.read.json;  // the JSON prints the whole DataFileEntry
   if (!args.type.empty() && args.read.table.ns.empty()) {
     std::cerr << "strata: --type needs --namespace\n";
     throw ExitCode{1};
   }
+  SnapshotSelector selector = SelectorOf(args.read);
+  ReadReport report;
+  if (read.tiered) {
+    if (!args.type.empty()) {
+      std::cerr << "strata: --type and --hot-dir do not go together (the hot tier is the namespace's)\n";
+      throw ExitCode{1};
+    }
+    TieredLookup lookup;
+    lookup.with_file_stats = args.read.json;
+    if (selector.kind == SnapshotSelector::Kind::kSnapshotId) lookup.snapshot_id = selector.snapshot_id;
+    auto found = Unwrap(read.tiered->GetRecord(args.read.table.ns, args.id, lookup, &report), "lookup");
+    if (!found) {
+      std::cerr << "strata: event " << args.id << " not found in the hot tier of namespace " << args.read.table.ns
+                << (lookup.snapshot_id ? " (not read: time travel)" : "") << " or in " << report.table << "\n";
+      throw ExitCode{1};
+    }
+    if (found->tier == RecordTier::kHot) {
+      PrintHotRecord(args.id, *found, args.read.json);
+    } else {
+      PrintTableRecord(args.id, found->record, report, args.read.json);
+    }
+    return;
+  }
+  LookupRequest request;
+  request.id = args.id;
+  request.with_file_stats = args.read.json;  // the JSON prints the whole DataFileEntry
   if (!args.type.empty()) {
     request.partition = LookupRequest::Partition{args.read.table.ns, args.type};
   } else if (!read.every_table) {
     request.table = read.table.root;
   }
-  SnapshotSelector selector = SelectorOf(args.read);
   if (selector.kind == SnapshotSelector::Kind::kSnapshotId) request.snapshot_id = selector.snapshot_id;
-  ReadReport report;
   auto record = Unwrap(read.reader->GetRecord(request, &report), "lookup");
   if (!record) {
     std::cerr << "strata: event " << args.id << " not found"
               << (read.every_table ? " in any table of the bucket" : " in " + report.table) << "\n";
     throw ExitCode{1};
   }
-  if (args.read.json) {
-    std::string out = "{\"table\":";
-    AppendJsonString(&out, record->table_root);
-    out += ",\"snapshot_id\":" + std::to_string(record->snapshot_id) + ",\"file\":" + DataFileJson(record->file) +
-           ",\"event\":" + RowToJson(record->row, 0) + "}";
-    std::cout << out << "\n";
-    return;
-  }
-  std::cout << "event " << args.id << " in " << record->table_root << " (snapshot " << record->snapshot_id << ")\n"
-            << "file  " << record->file.file_path << "\n"
-            << "cost  " << RequestsText(report.requests) << ", " << report.files_scanned << " candidate file"
-            << (report.files_scanned == 1 ? "" : "s") << (report.used_id_index ? " from the id index" : "") << "\n\n";
-  std::vector<std::vector<std::string>> rows;
-  const auto& cells = record->row.rows[0];
-  for (size_t col = 0; col < cells.size(); ++col)
-    if (!std::holds_alternative<std::monostate>(cells[col]))
-      rows.push_back({record->row.column_names[col], CellToString(cells[col])});
-  PrintTable({"column", "value"}, rows);
+  PrintTableRecord(args.id, *record, report, args.read.json);
 }
 
 }  // namespace
@@ -149,7 +216,8 @@ void RegisterQuery(CLI::App& app) {
   auto args = std::make_shared<QueryArgs>();
   auto* cmd = app.add_subcommand("query", "Run SQL (DuckDB dialect) over a table, named `events`");
   AddReadArgs(cmd, &args->read, true);
-  cmd->add_flag("--stats", args->stats, "Print what the query read (files pruned, requests) to stderr");
+  AddHotDirArg(cmd, &args->read);
+  cmd->add_flag("--stats", args->stats, "Print what the query read (files pruned, requests, hot rows) to stderr");
   cmd->add_option("SQL", args->sql, "The query, e.g. \"SELECT event_type, COUNT(*) FROM events GROUP BY 1\"")->required();
   cmd->callback([args] { RunQuery(*args); });
 }
@@ -167,6 +235,7 @@ void RegisterLookup(CLI::App& app) {
   args->read.namespace_optional = true;
   auto* cmd = app.add_subcommand("lookup", "Find one event by id (without --namespace: in every table of the bucket)");
   AddReadArgs(cmd, &args->read, true);
+  AddHotDirArg(cmd, &args->read);
   cmd->add_option("--type", args->type, "With --namespace: the table is TYPE/NS (as the guide's {type}/{ns}/)");
   cmd->add_option("ID", args->id, "The event id")->required();
   cmd->callback([args] { RunLookup(*args); });
