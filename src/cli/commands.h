@@ -34,5 +34,6 @@ void RegisterLookup(CLI::App& app);
 void RegisterIndex(CLI::App& app);
 void RegisterHot(CLI::App& app);
 void RegisterCompact(CLI::App& app);
+void RegisterRewriteManifests(CLI::App& app);
 
 }  // namespace strata::cli

@@ -11,6 +11,7 @@
 #include "cli/output.h"
 #include "compact/compact_partition.h"
 #include "iceberg/event_table.h"
+#include "iceberg/table.h"
 
 namespace strata::cli {
 namespace {
@@ -102,7 +103,48 @@ void RunCompact(const CompactArgs& args) {
   }
 }
 
+struct RewriteManifestsArgs {
+  TableArgs table;
+  int64_t target_entries = RewriteManifestsOptions{}.target_entries_per_manifest;
+  bool json = false;
+};
+
+void RunRewriteManifests(const RewriteManifestsArgs& args) {
+  auto store = OpenBucketOrExit(args.table.bucket);
+  IcebergTable table(store, Unwrap(TableBaseKey(args.table.base_path, args.table.ns), "--namespace"));
+  RewriteManifestsOptions options;
+  options.target_entries_per_manifest = args.target_entries;
+  auto result = Unwrap(table.RewriteManifests(options), "rewrite-manifests");
+  if (args.json) {
+    nlohmann::json j = {{"table", table.Location()}, {"rewritten", result.has_value()}};
+    if (result)
+      j.update({{"manifests_replaced", result->manifests_replaced}, {"manifests_created", result->manifests_created},
+                {"manifests_kept", result->manifests_kept}, {"entries", result->entries},
+                {"snapshot_id", result->commit.snapshot_id}, {"version", result->commit.version}});
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  if (!result) {
+    std::cout << "manifests of " << table.Location() << " are already merged: nothing to rewrite\n";
+    return;
+  }
+  std::cout << "rewrote " << HumanCount(result->manifests_replaced) << " manifests of " << table.Location()
+            << " into " << HumanCount(result->manifests_created) << " (" << HumanCount(result->entries)
+            << " data files, " << HumanCount(result->manifests_kept) << " manifests kept), snapshot "
+            << result->commit.snapshot_id << " (operation replace, metadata v" << result->commit.version << ")\n";
+}
+
 }  // namespace
+
+void RegisterRewriteManifests(CLI::App& app) {
+  auto args = std::make_shared<RewriteManifestsArgs>();
+  auto* cmd = app.add_subcommand(
+      "rewrite-manifests", "Merge the current snapshot's small manifests into few (one replace commit, no data change)");
+  AddTableArgs(cmd, &args->table);
+  cmd->add_option("--target-entries", args->target_entries, "Data files per new manifest")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print the summary as one JSON object");
+  cmd->callback([args] { RunRewriteManifests(*args); });
+}
 
 void RegisterCompact(CLI::App& app) {
   auto args = std::make_shared<CompactArgs>();

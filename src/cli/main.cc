@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   strata::cli::RegisterIndex(app);
   strata::cli::RegisterHot(app);
   strata::cli::RegisterCompact(app);
+  strata::cli::RegisterRewriteManifests(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 
@@ -9,6 +10,8 @@
 #include "common/temp_dir.h"
 #include "compact/partition_path.h"
 #include "compact/sorted_rewrite.h"
+#include "event/schema.h"
+#include "format/column_metrics.h"
 #include "iceberg/event_table.h"
 #include "iceberg/id_index.h"
 
@@ -97,9 +100,8 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
   if (wanted && by_partition.empty()) by_partition[*wanted];  // reported as "no files"
 
   const int64_t target = options.target_file_size_mb << 20;
-  const auto small_limit = static_cast<int64_t>(static_cast<double>(target) * options.small_file_fraction);
+  const int64_t memory_rows = (options.memory_limit_mb << 20) / kSortBytesPerRow;  // rows one sort may hold
   SortedRewriteOptions rewrite_options;
-  rewrite_options.target_file_bytes = target;
   rewrite_options.memory_limit_bytes = options.memory_limit_mb << 20;
   rewrite_options.threads = options.threads;
   std::unique_ptr<SortedRewriter> rewriter;
@@ -115,23 +117,49 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
       progress.phase = phase;
       if (options.progress) options.progress(progress);
     };
+    // The largest file one sort can write: the target, or less when the
+    // memory limit holds fewer rows (bytes per row estimated from the partition).
+    int64_t rows = 0, bytes = 0;
+    for (const DataFile& f : files) {
+      rows += f.record_count;
+      bytes += f.file_size_in_bytes;
+    }
+    const double bytes_per_row = rows > 0 ? static_cast<double>(bytes) / static_cast<double>(rows) : 1.0;
+    const int64_t run_rows =
+        std::max<int64_t>(1, std::min<int64_t>(memory_rows, static_cast<int64_t>(static_cast<double>(target) / bytes_per_row)));
+    const auto small_limit = static_cast<int64_t>(static_cast<double>(run_rows) * bytes_per_row * options.small_file_fraction);
     std::vector<DataFile> small;
     for (DataFile& f : files)
       if (f.file_size_in_bytes < small_limit) small.push_back(std::move(f));
-    std::sort(small.begin(), small.end(),
-              [](const DataFile& a, const DataFile& b) { return a.file_path < b.file_path; });
     if (static_cast<int64_t>(small.size()) < options.min_files_to_compact) {
+      char limit[32];
+      std::snprintf(limit, sizeof limit, "%.1f MiB", static_cast<double>(small_limit) / (1 << 20));
       pc.skipped_reason = files.empty() ? "no data files"
                                         : std::to_string(small.size()) + " small file" + (small.size() == 1 ? "" : "s") +
-                                              " (under " + std::to_string(small_limit >> 20) + " MiB), fewer than " +
+                                              " (under " + limit + "), fewer than " +
                                               std::to_string(options.min_files_to_compact) + " to compact";
       report("skipped");
       result.partitions.push_back(std::move(pc));
       continue;
     }
-    std::vector<RewriteInput> inputs;
+    // Runs of at most run_rows rows, one output file each; files ordered by
+    // their first timestamp so the outputs cover narrow time ranges.
+    auto first_ts = [](const DataFile& f) {
+      auto it = f.lower_bounds.find(field::kTimestamp);
+      return it == f.lower_bounds.end() ? INT64_MIN : DecodeLongBound(it->second);
+    };
+    std::sort(small.begin(), small.end(), [&](const DataFile& a, const DataFile& b) {
+      return std::pair(first_ts(a), a.file_path) < std::pair(first_ts(b), b.file_path);
+    });
+    std::vector<std::vector<RewriteInput>> runs(1);
+    int64_t run_fill = 0;
     for (const DataFile& f : small) {
-      inputs.push_back({f.file_path, f.file_size_in_bytes});
+      if (run_fill > 0 && run_fill + f.record_count > run_rows) {
+        runs.emplace_back();
+        run_fill = 0;
+      }
+      runs.back().push_back({f.file_path, f.file_size_in_bytes});
+      run_fill += f.record_count;
       pc.files_before += 1;
       pc.bytes_before += f.file_size_in_bytes;
       pc.rows += f.record_count;
@@ -143,7 +171,12 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
       STRATA_ASSIGN_OR_RETURN(rewriter, SortedRewriter::Create(options.bucket, rewrite_options));
     }
     TempDir spool("strata-compact");
-    STRATA_ASSIGN_OR_RETURN(auto rewritten, rewriter->Rewrite(inputs, spool.path() + "/out"));
+    std::vector<RewrittenFile> rewritten;
+    for (size_t r = 0; r < runs.size(); ++r) {
+      STRATA_ASSIGN_OR_RETURN(auto files_of_run,
+                              rewriter->Rewrite(runs[r], spool.path() + "/run-" + std::to_string(r)));
+      for (auto& f : files_of_run) rewritten.push_back(std::move(f));
+    }
     int64_t rows_after = 0;
     for (const RewrittenFile& r : rewritten) rows_after += r.file.record_count;
     if (rows_after != pc.rows)
@@ -153,7 +186,6 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
     report("uploading");
     STRATA_ASSIGN_OR_RETURN(Uploaded uploaded, Upload(table, partition, &rewritten));
     rewritten.clear();
-    std::filesystem::remove_all(spool.path() + "/out");
 
     report("committing");
     ReplaceRequest request;

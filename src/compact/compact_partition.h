@@ -8,16 +8,24 @@
 // time travel reads them; `strata expire` deletes them once no kept snapshot
 // does.
 //
-// Which files: the live data files of the partition smaller than
-// small_file_fraction x target (3/4 by default). Fewer than
-// min_files_to_compact of them: nothing to do (the result says why). With no
-// partition given, every partition of the current snapshot is considered.
+// Output size: a file holds at most the rows one sort can take,
+// memory_limit_mb / kSortBytesPerRow (8 KB: DuckDB sorts the 178 columns at
+// full width, and its Parquet writer buffers a row group), and at most
+// target_file_size_mb worth of rows (bytes per row estimated from the
+// partition's files). So the target is reached when the memory allows it:
+// 128 MiB files of ~250-byte rows (~520k rows) need memory_limit_mb ~4,096;
+// the default 512 makes files of up to 65,536 rows (~14 MiB in compact_bench).
+// Which files: the partition's live data files smaller than
+// small_file_fraction (3/4) x that output size. Fewer than
+// min_files_to_compact of them: nothing to do (the result says why). They
+// are grouped, in order of their first timestamp, into runs of at most that
+// many rows; each run is sorted into one new file. With no partition given,
+// every partition of the current snapshot is considered.
 //
-// Streaming and memory: the rows go through DuckDB's external sort
-// (compact/sorted_rewrite.h), so memory stays under memory_limit_mb plus
-// 8 bytes per compacted row (id hashes) and 16 bytes per row at the commit
-// (the id index segment of the new files), whatever the partition's size;
-// local disk holds the new files and the sort's spill files.
+// Memory is bounded whatever the partition's size: one run at a time, under
+// memory_limit_mb (DuckDB), plus 8 bytes per compacted row (id hashes) and
+// 16 bytes per row at the commit (the id index segment of the new files);
+// local disk holds the new files until they are uploaded.
 //
 // Concurrency: appends may run meanwhile — Replace rebases onto them, so
 // their files stay live. If another compaction or an expiry removed one of

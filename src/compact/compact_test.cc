@@ -243,34 +243,24 @@ TEST_F(CompactTest, APartitionThatDoesNotMatchTheSpecSaysWhatTheTableHas) {
   EXPECT_TRUE(missing.status().IsNotFound()) << missing.status();
 }
 
-TEST_F(CompactTest, SortedRewriterCutsFilesAtTheTargetSizeInOneSortedRun) {
-  Ingest(4, 6000, kHour10, 1.0);
-  std::vector<RewriteInput> inputs;
-  int64_t rows = 0;
-  for (const DataFile& f : Live(Load())) {
-    inputs.push_back({f.file_path, f.file_size_in_bytes});
-    rows += f.record_count;
+TEST_F(CompactTest, TheMemoryLimitSplitsThePartitionIntoSortedRunsOfBoundedRows) {
+  Ingest(10, 4000, kHour10, 1.0);  // 40,000 rows; 256 MiB holds 32,768 rows per sort
+  const std::vector<std::string> rows_before = Rows();
+  CompactOptions o = Options();
+  o.memory_limit_mb = 256;
+  auto result = CompactPartition(o);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->compacted(), 1) << result->partitions.at(0).skipped_reason;
+  EXPECT_EQ(result->files_before, 10);
+  EXPECT_EQ(result->files_after, 2);
+  const std::vector<DataFile> now = Live(Load());
+  ASSERT_EQ(now.size(), 2u);
+  for (const DataFile& f : now) {
+    EXPECT_LE(f.record_count, (int64_t{256} << 20) / kSortBytesPerRow);
+    EXPECT_EQ(f.split_offsets.size(), 1u);  // one row group of up to 65,536 rows
   }
-  SortedRewriteOptions o;
-  o.target_file_bytes = 1 << 20;
-  o.parquet.row_group_size = 2048;
-  o.memory_limit_bytes = 256 << 20;
-  auto rewriter = SortedRewriter::Create(bucket_, o);
-  ASSERT_TRUE(rewriter.ok()) << rewriter.status();
-  TempDir out;
-  auto files = (*rewriter)->Rewrite(inputs, out.path() + "/out");
-  ASSERT_TRUE(files.ok()) << files.status();  // Rewrite checks the order across files itself
-  ASSERT_GE(files->size(), 2u);
-  int64_t written = 0;
-  for (size_t i = 0; i < files->size(); ++i) {
-    const WrittenFile& f = (*files)[i].file;
-    written += f.record_count;
-    EXPECT_EQ(static_cast<int64_t>((*files)[i].id_hashes.size()), f.record_count);
-    EXPECT_EQ(f.split_offsets.size(), static_cast<size_t>((f.record_count + 2047) / 2048));
-    if (i + 1 < files->size()) EXPECT_GE(f.file_size_bytes, 1 << 20) << "only the last file may be short";
-    EXPECT_LT(f.file_size_bytes, 3 << 20);
-  }
-  EXPECT_EQ(written, rows);
+  EXPECT_EQ(now[0].record_count + now[1].record_count, 40000);
+  EXPECT_EQ(Rows(), rows_before);
 }
 
 }  // namespace

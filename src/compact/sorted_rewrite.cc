@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "common/temp_dir.h"
 #include "compact/metrics_merge.h"
 #include "duckdb.hpp"
 #include "event/schema.h"
@@ -57,9 +58,6 @@ struct SortKey {
 }  // namespace
 
 Status SortedRewriteOptions::Validate() const {
-  if (target_file_bytes < (int64_t{1} << 20))
-    return Status::InvalidArgument("compaction target file size must be at least 1 MiB, got " +
-                                   std::to_string(target_file_bytes) + " bytes");
   if (memory_limit_bytes < (int64_t{64} << 20))
     return Status::InvalidArgument("compaction memory limit must be at least 64 MiB, got " +
                                    std::to_string(memory_limit_bytes) + " bytes");
@@ -72,6 +70,7 @@ struct SortedRewriter::Impl {
   std::shared_ptr<ObjectStore> bucket;
   bool local_direct = false;  // a plain LocalStore: DuckDB opens the files itself
   BucketRegistry registry;
+  std::unique_ptr<TempDir> spill;  // DuckDB's temporary directory (sort spills); one per instance
   std::unique_ptr<duckdb::DuckDB> db;
   std::unique_ptr<duckdb::Connection> con;
 
@@ -98,8 +97,7 @@ struct SortedRewriter::Impl {
     const ParquetOptions& p = options.parquet;
     return "FORMAT parquet, COMPRESSION " + p.compression +
            (p.compression == "zstd" ? ", COMPRESSION_LEVEL " + std::to_string(p.compression_level) : "") +
-           ", ROW_GROUP_SIZE " + std::to_string(p.row_group_size) + ", FIELD_IDS {" + field_ids + "}" +
-           ", FILE_SIZE_BYTES " + std::to_string(options.target_file_bytes) + ", FILENAME_PATTERN 'part_{i}'";
+           ", ROW_GROUP_SIZE " + std::to_string(p.row_group_size) + ", FIELD_IDS {" + field_ids + "}";
   }
 
   // Streams `file` back: metrics, order check, id hashes.
@@ -208,6 +206,8 @@ Result<std::unique_ptr<SortedRewriter>> SortedRewriter::Create(std::shared_ptr<O
   }
   STRATA_RETURN_IF_ERROR(impl->Run("SET TimeZone = 'UTC'"));
   STRATA_RETURN_IF_ERROR(impl->Run("SET preserve_insertion_order = true"));
+  impl->spill = std::make_unique<TempDir>("strata-compact-spill");
+  STRATA_RETURN_IF_ERROR(impl->Run("SET temp_directory = " + SqlLiteral(impl->spill->path())));
   return std::unique_ptr<SortedRewriter>(new SortedRewriter(std::move(impl)));
 }
 
@@ -220,10 +220,6 @@ Result<std::vector<RewrittenFile>> SortedRewriter::Rewrite(const std::vector<Rew
   fs::create_directories(out_dir, ec);
   if (ec) return Status::IOError("cannot create " + out_dir + ": " + ec.message());
   if (!fs::is_empty(out_dir, ec)) return Status::InvalidArgument("rewrite output directory " + out_dir + " is not empty");
-  const std::string spill = out_dir + ".spill";
-  fs::create_directories(spill, ec);
-  if (ec) return Status::IOError("cannot create " + spill + ": " + ec.message());
-  STRATA_RETURN_IF_ERROR(impl_->Run("SET temp_directory = " + SqlLiteral(spill)));
 
   std::string files;
   for (const RewriteInput& in : inputs) files += (files.empty() ? "" : ", ") + SqlLiteral(impl_->PathOf(in));
@@ -232,22 +228,14 @@ Result<std::vector<RewrittenFile>> SortedRewriter::Rewrite(const std::vector<Rew
   for (const ColumnSpec& col : UnifiedEventColumns())
     columns += (columns.empty() ? "" : ", ") + std::string("CAST(") + SqlLiteral(col.name, '"') + " AS " +
                std::string(SqlTypeName(col.type)) + ") AS " + SqlLiteral(col.name, '"');
+  const std::string out_path = out_dir + "/part_0.parquet";
   const std::string sql = "COPY (SELECT " + columns + " FROM read_parquet([" + files +
                           "]) ORDER BY \"timestamp\" ASC NULLS FIRST, \"id\" ASC NULLS FIRST) TO " +
-                          SqlLiteral(out_dir) + " (" + impl_->CopyOptions() + ")";
+                          SqlLiteral(out_path) + " (" + impl_->CopyOptions() + ")";
   Status copied = impl_->Run(sql);
-  fs::remove_all(spill, ec);
   STRATA_RETURN_IF_ERROR(copied.WithContext("rewriting " + std::to_string(inputs.size()) + " files"));
 
-  // part_0.parquet, part_1.parquet, ...: in sort order by their number.
-  std::vector<std::pair<int64_t, std::string>> parts;
-  for (const auto& entry : fs::directory_iterator(out_dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!name.starts_with("part_") || !name.ends_with(".parquet")) continue;
-    parts.emplace_back(std::stoll(name.substr(5)), entry.path().string());
-  }
-  if (ec) return Status::IOError("cannot list " + out_dir + ": " + ec.message());
-  std::sort(parts.begin(), parts.end());
+  std::vector<std::pair<int64_t, std::string>> parts = {{0, out_path}};
   std::vector<RewrittenFile> out;
   std::optional<SortKey> last;
   for (const auto& [n, path] : parts) {

@@ -1,25 +1,23 @@
 // SortedRewrite: reads a set of UnifiedEvent Parquet files and writes their
-// rows again, sorted by (timestamp, id) as the sink sorts them, into local
-// files of about a target size — the data half of compaction. The one
-// translation unit of the compact layer that includes DuckDB.
+// rows again as one local Parquet file, sorted by (timestamp, id) as the sink
+// sorts them — the data half of compaction. The one translation unit of the
+// compact layer that includes DuckDB.
 //
-// How: one DuckDB statement, `COPY (SELECT <the 178 columns> FROM
-// read_parquet([...]) ORDER BY timestamp, id) TO <dir> (FORMAT parquet,
-// <the sink's options: zstd level 3, ROW_GROUP_SIZE 65536, FIELD_IDS>,
-// FILE_SIZE_BYTES target)`: DuckDB's sort is external (it spills to a
-// temporary directory beside the output), so memory stays under
-// `memory_limit_bytes` whatever the input size, and the output is one sorted
-// run cut into files. Each output file is then streamed back once, chunk by
-// chunk (2,048 rows), to compute its Iceberg column metrics with the sink's
-// MetricsCollector (merged per chunk, compact/metrics_merge.h), to check
-// that the rows really are in order (across files too), and to hash every
-// id for the id index.
+// How: one DuckDB statement, `COPY (SELECT <the 178 columns, cast to the
+// sink's types> FROM read_parquet([...]) ORDER BY timestamp, id) TO <file>
+// (FORMAT parquet, <the sink's options: zstd level 3, ROW_GROUP_SIZE 65536,
+// FIELD_IDS>)`, under DuckDB's memory limit (the sort spills to a temporary
+// directory beside the output). The file is then streamed back once, chunk
+// by chunk (2,048 rows), to compute its Iceberg column metrics with the
+// sink's MetricsCollector (merged per chunk, compact/metrics_merge.h), to
+// check that the rows really are in order, and to hash every id for the id
+// index.
 //
-// Memory bound: memory_limit_bytes (DuckDB: sort, Parquet encoding of one
-// row group per thread, reader buffers) + one chunk of rows as Events +
-// 8 bytes per row for the id hashes of the output. Disk: the output files
-// plus DuckDB's spill files (up to the uncompressed input size) under
-// `spool_dir`.
+// Memory: DuckDB sorts rows at their full width — several KB per
+// UnifiedEvent row however sparse (measured: 200,000 rows do not fit in
+// 512 MiB, 16,000 not in 128 MiB; 32,768 fit in 256 MiB) — so callers bound
+// the rows of one call (kSortBytesPerRow below); the read-back holds one
+// chunk of rows as Events plus 8 bytes per row of id hashes.
 // Thread-safety: one SortedRewriter per thread.
 #pragma once
 
@@ -35,10 +33,11 @@
 
 namespace strata {
 
+/// Memory the sort needs per UnifiedEvent row (see above): a call should
+/// rewrite at most memory_limit_bytes / kSortBytesPerRow rows.
+inline constexpr int64_t kSortBytesPerRow = 8192;
+
 struct SortedRewriteOptions {
-  /// Output files are cut once they reach about this many bytes (DuckDB
-  /// checks after each row group, so a file may exceed it by one row group).
-  int64_t target_file_bytes = int64_t{128} << 20;
   /// DuckDB's memory limit; past it the sort spills to disk.
   int64_t memory_limit_bytes = int64_t{512} << 20;
   /// DuckDB worker threads; 0 = one per core.
@@ -71,10 +70,11 @@ class SortedRewriter {
   SortedRewriter(const SortedRewriter&) = delete;
   SortedRewriter& operator=(const SortedRewriter&) = delete;
 
-  /// Rewrites the rows of `inputs` into files under `out_dir` (created; must
-  /// be empty), in sort order. `on_file` (optional) is told about each output
-  /// as it is checked. IOError naming DuckDB's message when a file cannot be
-  /// read; Internal if the output is not sorted.
+  /// Rewrites the rows of `inputs` into one file under `out_dir` (created;
+  /// must be empty), in sort order (an empty result when they hold no rows).
+  /// `on_file` (optional) is told about it once checked. IOError naming
+  /// DuckDB's message when a file cannot be read or memory runs out;
+  /// Internal if the output is not sorted.
   Result<std::vector<RewrittenFile>> Rewrite(const std::vector<RewriteInput>& inputs, const std::string& out_dir,
                                              const std::function<void(const RewrittenFile&)>& on_file = nullptr);
 

@@ -375,7 +375,10 @@ Result<ScanPlan> PlanScan(const ScanSource& source, const TableMetadata& md, Sna
     if (!embedded) {
       if (m.content == FileContent::kData) {
         ++stats.manifests;
-        if (!evaluator.ManifestMightMatch(m)) {
+        // A manifest whose list entry counts only DELETED files (a replace
+        // snapshot's record of what it removed) holds no live file: not read.
+        const bool only_deleted = m.added_files_count == 0 && m.existing_files_count == 0 && m.deleted_files_count > 0;
+        if (only_deleted || !evaluator.ManifestMightMatch(m)) {
           ++stats.manifests_pruned;
           continue;
         }

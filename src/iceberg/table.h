@@ -25,6 +25,8 @@
 // (another engine wrote it, or a Strata without this feature): an index always
 // covers every live data file of its snapshot. Once a snapshot lacks the index
 // its descendants do too, until a rebuild (not written yet).
+// Replace (table_rewrite.cc) commits a compaction through the same loop: a
+// "replace" snapshot swapping live data files for new ones (see Replace).
 // Thread-safety: an IcebergTable may be shared; commits from several threads
 // or processes serialize through the create-only write.
 #pragma once
@@ -114,6 +116,26 @@ struct ReplaceRequest {
   int64_t snapshot_id = 0;
 };
 
+// How RewriteManifests groups entries.
+struct RewriteManifestsOptions {
+  /// Data-file entries per new manifest. A Strata entry (178 columns of
+  /// metrics) takes a few KB of Avro, so 1,000 make a manifest of a few MB.
+  int64_t target_entries_per_manifest = 1'000;
+  /// Rewrite a partition spec's data manifests only when it has at least this many (>= 2).
+  int min_manifests = 2;
+
+  Status Validate() const;
+};
+
+// What RewriteManifests committed.
+struct RewriteManifestsResult {
+  CommitResult commit;
+  int64_t manifests_replaced = 0;  // data manifests of the parent merged away
+  int64_t manifests_created = 0;
+  int64_t manifests_kept = 0;      // delete manifests, and specs with too few manifests
+  int64_t entries = 0;             // live data files carried into the new manifests
+};
+
 class IcebergTable {
  public:
   IcebergTable(std::shared_ptr<ObjectStore> store, std::string base_key);
@@ -147,11 +169,12 @@ class IcebergTable {
   Result<std::optional<CommitResult>> CompactIdIndex(const CommitOptions& options = {});
 
   /// Replaces `request.removed` by `request.added` in one snapshot with
-  /// operation "replace" (Iceberg v2: the removed files become DELETED
-  /// entries of one new manifest per partition spec that also carries the
-  /// other live entries of the manifests they came from as EXISTING, with
-  /// their original sequence numbers; the added files are ADDED entries of
-  /// another new manifest; untouched manifests are kept as they are). Older
+  /// operation "replace" (Iceberg v2: the manifests holding removed files
+  /// are replaced, per partition spec, by one new manifest of the removed
+  /// files as DELETED entries — planners skip it by its list counts — and one
+  /// of their other live entries as EXISTING, all with their original
+  /// sequence numbers; the added files are ADDED entries of another new
+  /// manifest; untouched manifests are kept as they are). Older
   /// snapshots still list the removed files; nothing is deleted here.
   /// Concurrency (optimistic, like Append): a lost race reloads and rebases
   /// onto the new current snapshot, so files a concurrent append added stay
@@ -167,6 +190,19 @@ class IcebergTable {
   /// (~12 bytes per indexed id): the cost of proving no entry still points
   /// at a removed file.
   Result<CommitResult> Replace(const ReplaceRequest& request, const CommitOptions& options = {});
+
+  /// Merges the current snapshot's data manifests (the sink writes one per
+  /// commit) into few: every live entry of a spec's manifests becomes an
+  /// EXISTING entry (original sequence numbers and snapshot ids, written
+  /// explicitly), ordered by partition, `target_entries_per_manifest` per new
+  /// manifest; delete manifests are kept. One snapshot with operation
+  /// "replace" and no data change: the same files, rows, `strata.*` keys and
+  /// id index. Planning then reads a few manifests instead of one per commit;
+  /// older snapshots keep their manifests (time travel reads as before).
+  /// nullopt when no spec has min_manifests data manifests. Lost races are
+  /// redone on the new parent (a concurrent append's manifest is merged too).
+  Result<std::optional<RewriteManifestsResult>> RewriteManifests(const RewriteManifestsOptions& options = {},
+                                                                 const CommitOptions& commit = {});
 
   /// The manifests of a snapshot (read and cached: manifest lists are immutable).
   Result<std::vector<ManifestFile>> Manifests(const Snapshot& snapshot) const;
@@ -209,6 +245,10 @@ class IcebergTable {
   // A manifest of ADDED entries for `files` (sequence numbers inherited), written create-only.
   Result<ManifestFile> WriteAddedManifest(const ManifestContext& context, const std::vector<DataFile>& files,
                                           int64_t snapshot_id) const;
+  // A manifest of EXISTING / DELETED entries (numbers explicit) added by
+  // `snapshot_id`, written create-only; its list entry (sequence number unset).
+  Result<ManifestFile> WriteCarriedManifest(const ManifestContext& context, const std::vector<ManifestEntry>& entries,
+                                            int64_t snapshot_id) const;
   // Files and rows a snapshot adds and removes, for the standard summary counters.
   struct FileDelta {
     int64_t added_files = 0, added_records = 0, added_bytes = 0;

@@ -39,6 +39,32 @@ IdIndexContent WithoutFiles(IdIndexContent content, const std::unordered_set<std
 
 }  // namespace
 
+Result<ManifestFile> IcebergTable::WriteCarriedManifest(const ManifestContext& context,
+                                                        const std::vector<ManifestEntry>& entries,
+                                                        int64_t snapshot_id) const {
+  ManifestFile mf;
+  mf.partition_spec_id = context.spec->spec_id;
+  mf.added_snapshot_id = snapshot_id;
+  mf.min_sequence_number = INT64_MAX;
+  for (const ManifestEntry& e : entries) {
+    mf.min_sequence_number = std::min(mf.min_sequence_number, e.sequence_number.value_or(0));
+    if (e.status == EntryStatus::kDeleted) {
+      ++mf.deleted_files_count;
+      mf.deleted_rows_count += e.data_file.record_count;
+    } else {
+      ++mf.existing_files_count;
+      mf.existing_rows_count += e.data_file.record_count;
+    }
+  }
+  mf.partitions = SummarizePartitions(context, entries);
+  STRATA_ASSIGN_OR_RETURN(std::string bytes, WriteManifest(context, entries));
+  const std::string key = MetadataKey(UuidV4() + "-m0.avro");
+  STRATA_RETURN_IF_ERROR(store_->Put(key, bytes, PutOptions::CreateOnly()));
+  mf.manifest_path = store_->UriFor(key);
+  mf.manifest_length = static_cast<int64_t>(bytes.size());
+  return mf;
+}
+
 Result<IdIndexMergeResult> IcebergTable::FilteredIndex(const std::vector<IdIndexSegment>& parent_segments,
                                                        const std::unordered_set<std::string>& removed_relative,
                                                        const std::optional<IdIndexSegment>& added_segment,
@@ -98,8 +124,7 @@ Result<CommitResult> IcebergTable::Replace(const ReplaceRequest& request, const 
   const int64_t snapshot_id = request.snapshot_id != 0 ? request.snapshot_id : RandomSnapshotId();
   if (const Snapshot* landed = state.metadata.FindSnapshot(snapshot_id))
     return CommitResult{snapshot_id, landed->sequence_number, state.version, 1};
-  const IcebergSchema* schema = state.metadata.CurrentSchema();
-  ManifestContext context{schema, state.metadata.DefaultSpec(), FileContent::kData};
+  ManifestContext context{state.metadata.CurrentSchema(), state.metadata.DefaultSpec(), FileContent::kData};
   if (!context.schema || !context.spec) return Status::Corruption("table metadata lacks its current schema or spec");
 
   std::unordered_set<std::string> removed_relative;
@@ -200,34 +225,26 @@ Result<CommitResult> IcebergTable::Replace(const ReplaceRequest& request, const 
                                         " (a concurrent compaction or expiry removed it); nothing was committed");
     }
 
-    // 2. One rewritten manifest per partition spec (written once per set of replaced manifests).
+    // 2. Per partition spec, one manifest of the EXISTING entries and one of
+    //    the DELETED ones (written once per set of replaced manifests). Apart,
+    //    planners skip the DELETED manifest by its counts in the list.
     auto cached = rewritten_cache.find(replaced_paths);
     if (cached == rewritten_cache.end()) {
-      std::vector<ManifestFile> written;
+      std::vector<std::pair<int, std::vector<ManifestEntry>>> parts;
       for (auto& [spec_id, entries] : rewrite_entries) {
-        ManifestContext ctx{schema, current.metadata.FindSpec(spec_id), FileContent::kData};
-        if (!ctx.spec) return Status::Corruption("table metadata lacks partition spec " + std::to_string(spec_id));
-        ManifestFile mf;
-        mf.partition_spec_id = spec_id;
-        mf.added_snapshot_id = snapshot_id;
-        mf.min_sequence_number = INT64_MAX;
-        for (const ManifestEntry& e : entries) {
-          mf.min_sequence_number = std::min(mf.min_sequence_number, *e.sequence_number);
-          if (e.status == EntryStatus::kDeleted) {
-            ++mf.deleted_files_count;
-            mf.deleted_rows_count += e.data_file.record_count;
-          } else {
-            ++mf.existing_files_count;
-            mf.existing_rows_count += e.data_file.record_count;
-          }
-        }
-        mf.partitions = SummarizePartitions(ctx, entries);
-        STRATA_ASSIGN_OR_RETURN(std::string manifest_bytes, WriteManifest(ctx, entries));
-        const std::string key = MetadataKey(UuidV4() + "-m0.avro");
-        STRATA_RETURN_IF_ERROR(store_->Put(key, manifest_bytes, PutOptions::CreateOnly()));
-        call_objects.push_back(key);
-        mf.manifest_path = store_->UriFor(key);
-        mf.manifest_length = static_cast<int64_t>(manifest_bytes.size());
+        std::vector<ManifestEntry> existing, deleted;
+        for (ManifestEntry& e : entries) (e.status == EntryStatus::kDeleted ? deleted : existing).push_back(std::move(e));
+        if (!existing.empty()) parts.emplace_back(spec_id, std::move(existing));
+        if (!deleted.empty()) parts.emplace_back(spec_id, std::move(deleted));
+      }
+      std::vector<ManifestFile> written;
+      for (auto& [spec_id, entries] : parts) {
+        // The state's own schema: `state` above is moved into the commit loop and reloaded.
+        ManifestContext ctx{current.metadata.CurrentSchema(), current.metadata.FindSpec(spec_id), FileContent::kData};
+        if (!ctx.spec || !ctx.schema)
+          return Status::Corruption("table metadata lacks its schema or partition spec " + std::to_string(spec_id));
+        STRATA_ASSIGN_OR_RETURN(ManifestFile mf, WriteCarriedManifest(ctx, entries, snapshot_id));
+        call_objects.push_back(*store_->KeyFor(mf.manifest_path));
         written.push_back(std::move(mf));
       }
       cached = rewritten_cache.emplace(replaced_paths, std::move(written)).first;

@@ -140,15 +140,15 @@ TEST_F(ReplaceTest, WritesDeletedAndAddedEntriesAndTheStandardSummary) {
   EXPECT_EQ(snap.summary.at("total-data-files"), "3");
   EXPECT_EQ(snap.summary.at("total-records"), "57");
   EXPECT_EQ(snap.summary.at("changed-partition-count"), "1");
-  EXPECT_EQ(snap.summary.at("manifests-created"), "2");
+  EXPECT_EQ(snap.summary.at("manifests-created"), "3");
   EXPECT_EQ(snap.summary.at("manifests-replaced"), "4");
   EXPECT_EQ(snap.summary.at("manifests-kept"), "1");
   EXPECT_EQ(snap.summary.at(kSummaryMaxLsn), "300");  // carried over from the parent
 
-  // Manifests: one ADDED (big), one rewritten with the 4 DELETED and other as
+  // Manifests: one ADDED (big), one of the 4 DELETED, one with other as
   // EXISTING (original sequence numbers, explicit), and last's, as it was.
   auto manifests = *table_->Manifests(snap);
-  ASSERT_EQ(manifests.size(), 3u);
+  ASSERT_EQ(manifests.size(), 4u);
   std::map<EntryStatus, std::set<std::string>> by_status;
   std::map<std::string, int64_t> seq;
   for (const ManifestFile& mf : manifests) {
@@ -244,6 +244,56 @@ TEST_F(ReplaceTest, RefusesRequestsThatWouldChangeTheRows) {
   auto m = table_->Replace(missing);
   EXPECT_EQ(m.status().code(), StatusCode::kPreconditionFailed) << m.status();
   EXPECT_EQ(LivePaths(), (std::set<std::string>{"a.parquet", "b.parquet"}));
+}
+
+TEST_F(ReplaceTest, RewriteManifestsMergesThemWithoutChangingFilesIndexOrTimeTravel) {
+  for (int i = 0; i < 12; ++i) Append(*table_, "a" + std::to_string(i) + ".parquet", 3, 10 + i);
+  const TableState before = *table_->Load();
+  const Snapshot& parent = *before.metadata.CurrentSnapshot();
+  ASSERT_EQ(table_->Manifests(parent)->size(), 12u);
+  const std::set<std::string> files = LivePaths();
+  IcebergTable other(memory_, kBase);
+  bool armed = true;
+  store_->before_put = [&](std::string_view key) {
+    if (!armed || !key.ends_with(".metadata.json")) return;
+    armed = false;  // an append lands first: its manifest is merged too
+    Append(other, "racer.parquet", 3, 99);
+  };
+  auto r = table_->RewriteManifests(RewriteManifestsOptions{5, 2});
+  store_->before_put = nullptr;
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->commit.attempts, 2);
+  EXPECT_EQ((*r)->manifests_replaced, 13);
+  EXPECT_EQ((*r)->manifests_created, 3);  // 13 entries, 5 per manifest
+  EXPECT_EQ((*r)->entries, 13);
+  const TableState after = *table_->Load();
+  const Snapshot& snap = *after.metadata.CurrentSnapshot();
+  EXPECT_EQ(table_->Manifests(snap)->size(), 3u);
+  std::set<std::string> want = files;
+  want.insert("racer.parquet");
+  EXPECT_EQ(LivePaths(), want);
+  EXPECT_EQ(snap.operation(), "replace");
+  EXPECT_EQ(snap.summary.at("total-records"), "39");
+  EXPECT_EQ(snap.summary.at("added-data-files"), "0");
+  EXPECT_EQ(snap.summary.at(kSummaryMaxLsn), "99");
+  const Snapshot* racer = after.metadata.FindSnapshot(*snap.parent_snapshot_id);
+  ASSERT_NE(racer, nullptr);
+  EXPECT_EQ(snap.summary.at(kSummaryIdIndex), racer->summary.at(kSummaryIdIndex));  // the same files: the same index
+  EXPECT_EQ(IndexFiles("a7.parquet-2"), (std::set<std::string>{"a7.parquet"}));
+  // Original sequence numbers survive: the first append's file is still sequence 1.
+  auto live = *table_->LiveEntries(after);
+  for (const auto& e : live)
+    if (e.data_file.file_path.ends_with("/a0.parquet")) {
+      EXPECT_EQ(e.sequence_number, 1);
+    }
+  // Time travel: the snapshot before reads its 12 manifests and files.
+  EXPECT_EQ(LivePaths(parent.snapshot_id), files);
+  EXPECT_EQ(UnreachableObjects(), 0);
+  // Already merged: nothing to do.
+  auto again = table_->RewriteManifests(RewriteManifestsOptions{5, 2});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->has_value());
 }
 
 }  // namespace
