@@ -12,7 +12,7 @@
 //   2. partition pruning: a one-day filter, files scanned / total;
 //   3. a full scan `COUNT(*) GROUP BY event_type` through the planner vs
 //      DuckDB's read_parquet over the same file list (local files, no
-//      latency; best of 3), and their ratio;
+//      latency; best of 5), and their ratio;
 //   4. the metadata cache under the R2 model: the same one-day query on a
 //      new reader (cold) and again on the same reader (warm).
 // Usage: read_bench [--events N] [--days D] [--lookups L] [--dir DIR] [--reuse]
@@ -265,7 +265,7 @@ int main(int argc, char** argv) {
   duckdb::Connection con(db);
   con.Query("SET GLOBAL parquet_metadata_cache = true");  // as the reader's engine: footers cached on both sides
   double cold_ms = 1e18, warm_ms = 1e18, duckdb_ms = 1e18, plan_ms = 1e18;
-  for (int round = 0; round < 3; ++round) {
+  for (int round = 0; round < 5; ++round) {
     auto start = Clock::now();
     auto reader = Must(IcebergReader::Open(local), "reader");
     auto r = Must(reader->Query(table, scan_sql), "scan");

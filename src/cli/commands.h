@@ -35,5 +35,6 @@ void RegisterIndex(CLI::App& app);
 void RegisterHot(CLI::App& app);
 void RegisterCompact(CLI::App& app);
 void RegisterRewriteManifests(CLI::App& app);
+void RegisterTier(CLI::App& app);
 
 }  // namespace strata::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   strata::cli::RegisterHot(app);
   strata::cli::RegisterCompact(app);
   strata::cli::RegisterRewriteManifests(app);
+  strata::cli::RegisterTier(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
