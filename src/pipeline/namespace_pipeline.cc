@@ -30,7 +30,8 @@ Result<int64_t> TableMaxLsn(const IcebergTable& table) {
 
 Status PipelineOptions::Validate() const {
   if (hot.dir.empty()) return Status::InvalidArgument("pipeline: hot.dir is required");
-  if (flush_batch == 0) return Status::InvalidArgument("pipeline: flush_batch must be positive");
+  if (flush_batch == 0 || flush_batch >= 10'000'000)
+    return Status::InvalidArgument("pipeline: flush_batch must be within 1..9,999,999, got " + std::to_string(flush_batch));
   if (flush_delay_ms < 1) return Status::InvalidArgument("pipeline: flush_delay_ms must be at least 1");
   STRATA_RETURN_IF_ERROR(hot.Validate());
   return sink.Validate();
@@ -39,7 +40,9 @@ Status PipelineOptions::Validate() const {
 Result<std::unique_ptr<NamespacePipeline>> NamespacePipeline::Open(PipelineOptions options) {
   STRATA_RETURN_IF_ERROR(options.Validate());
   SinkOptions sink_options = options.sink;
-  sink_options.batch_size = options.flush_batch;
+  // One more than a flush: Write never flushes on its own, so the Flush that
+  // follows it commits (and counts) the drained events.
+  sink_options.batch_size = options.flush_batch + 1;
   sink_options.max_flush_delay_ms = std::numeric_limits<int32_t>::max();  // the pipeline decides when
   STRATA_ASSIGN_OR_RETURN(auto sink, IcebergSink::Open(sink_options));
   STRATA_ASSIGN_OR_RETURN(int64_t max_lsn, TableMaxLsn(sink->table()));

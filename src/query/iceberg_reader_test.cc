@@ -218,6 +218,15 @@ TEST_F(ReaderTest, RejectsStatementsThatAreNotQueries) {
   EXPECT_NE(r.status().message().find("syntax error"), std::string::npos) << r.status();
 }
 
+TEST_F(ReaderTest, InternalPlannerFunctionIsNotCallableFromSql) {
+  // The pruning probe takes a token, never an address: SQL naming it gets an
+  // error, whatever number it passes.
+  for (const char* sql : {"SELECT * FROM strata_probe(1::UBIGINT)", "SELECT * FROM strata_probe(140737488355328::UBIGINT)"}) {
+    auto r = pruned_->Query(Tenant(), sql);
+    EXPECT_FALSE(r.ok()) << sql;
+  }
+}
+
 TEST_F(ReaderTest, RowLimitTruncates) {
   ReadOptions options;
   options.limits.max_rows = 10;

@@ -3,6 +3,8 @@
 
 #include <charconv>
 #include <cstdio>
+#include <mutex>
+#include <unordered_map>
 
 #include "duckdb/planner/expression/list.hpp"
 #include "duckdb/planner/filter/conjunction_filter.hpp"
@@ -28,6 +30,48 @@ struct ProbeColumns {
   duckdb::vector<duckdb::LogicalType> types;
 };
 
+// Live probes by token: the table function takes a token, never a pointer,
+// so SQL naming strata_probe itself cannot make it read arbitrary memory.
+class ProbeRegistry {
+ public:
+  static ProbeRegistry& Get() {
+    static ProbeRegistry registry;
+    return registry;
+  }
+  uint64_t Add(const ProbeColumns* columns) {
+    std::lock_guard<std::mutex> lock(mu_);
+    probes_[++next_] = columns;
+    return next_;
+  }
+  void Remove(uint64_t token) {
+    std::lock_guard<std::mutex> lock(mu_);
+    probes_.erase(token);
+  }
+  const ProbeColumns* Find(uint64_t token) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = probes_.find(token);
+    return it == probes_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  uint64_t next_ = 0;
+  std::unordered_map<uint64_t, const ProbeColumns*> probes_;
+};
+
+// Registers a probe's columns for the lifetime of the object.
+class ScopedProbe {
+ public:
+  explicit ScopedProbe(const ProbeColumns* columns) : token_(ProbeRegistry::Get().Add(columns)) {}
+  ~ScopedProbe() { ProbeRegistry::Get().Remove(token_); }
+  ScopedProbe(const ScopedProbe&) = delete;
+  ScopedProbe& operator=(const ScopedProbe&) = delete;
+  uint64_t token() const { return token_; }
+
+ private:
+  uint64_t token_;
+};
+
 struct ProbeBindData : public duckdb::TableFunctionData {
   const ProbeColumns* columns = nullptr;
 };
@@ -36,7 +80,8 @@ duckdb::unique_ptr<duckdb::FunctionData> ProbeBind(duckdb::ClientContext&, duckd
                                                    duckdb::vector<duckdb::LogicalType>& return_types,
                                                    duckdb::vector<std::string>& names) {
   auto data = duckdb::make_uniq<ProbeBindData>();
-  data->columns = reinterpret_cast<const ProbeColumns*>(static_cast<uintptr_t>(input.inputs[0].GetValue<uint64_t>()));
+  data->columns = ProbeRegistry::Get().Find(input.inputs[0].GetValue<uint64_t>());
+  if (!data->columns) throw duckdb::BinderException("strata_probe is internal to Strata's planner");
   names = data->columns->names;
   return_types = data->columns->types;
   return data;
@@ -376,8 +421,9 @@ ScanFilter PlanPushedFilter(duckdb::Connection& con, const IcebergSchema& schema
     columns.names.push_back(field.name);
     columns.types.push_back(duckdb::TransformStringToLogicalType(*type));
   }
+  const ScopedProbe probe(&columns);
   auto view = con.Query("CREATE TEMP VIEW events AS SELECT * FROM " + std::string(kProbeName) + "(" +
-                        std::to_string(reinterpret_cast<uintptr_t>(&columns)) + "::UBIGINT)");
+                        std::to_string(probe.token()) + "::UBIGINT)");
   if (view->HasError()) return ScanFilter::True();
   auto plan = con.ExtractPlan(std::string(sql));
   if (!plan) return ScanFilter::True();
