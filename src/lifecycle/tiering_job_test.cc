@@ -107,7 +107,9 @@ TEST(TieringJobTest, OldPartitionsGoColdYoungOnesStayWarmAndNoEventMoves) {
     EXPECT_EQ(p.files, 4) << p.partition;
     EXPECT_EQ(p.action, old ? "compacted to cold" : "stays warm") << p.partition;
     EXPECT_EQ(dry->partitions[i].action, old ? "would compact to cold" : "stays warm") << p.partition;
-    if (old) EXPECT_EQ(p.compaction.files_after, 1) << p.partition;
+    if (old) {
+      EXPECT_EQ(p.compaction.files_after, 1) << p.partition;
+    }
   }
   EXPECT_EQ(report->partitions_compacted, 8);  // days 1..8
   EXPECT_EQ(report->files_before, 32);
