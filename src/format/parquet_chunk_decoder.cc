@@ -103,6 +103,16 @@ Result<ParquetValue> FixedWidthValue(std::string_view values, uint64_t index) {
   return ParquetValue(static_cast<Out>(v));
 }
 
+// The PLAIN BYTE_ARRAY value at `*pos` of `values` (u32 length, bytes); advances `*pos`.
+Result<std::string_view> NextByteArray(std::string_view values, size_t* pos) {
+  if (values.size() - *pos < 4) return Corrupt("byte array values cut short");
+  const uint32_t len = LoadLe32(values.data() + *pos);
+  if (len > values.size() - *pos - 4) return Corrupt("byte array value past the page");
+  const std::string_view out = values.substr(*pos + 4, len);
+  *pos += 4 + len;
+  return out;
+}
+
 bool IsDictionaryEncoding(ParquetEncoding e) {
   return e == ParquetEncoding::kPlainDictionary || e == ParquetEncoding::kRleDictionary;
 }
@@ -231,11 +241,8 @@ Result<ParquetValue> ParquetChunkDecoder::PlainValue(std::string_view values, ui
     case ParquetPhysical::kByteArray: {
       size_t pos = 0;
       for (uint64_t i = 0;; ++i) {
-        if (values.size() - pos < 4) return Corrupt("byte array values cut short");
-        const uint32_t len = LoadLe32(values.data() + pos);
-        if (len > values.size() - pos - 4) return Corrupt("byte array value past the page");
-        if (i == index) return ParquetValue(std::string(values.substr(pos + 4, len)));
-        pos += 4 + len;
+        STRATA_ASSIGN_OR_RETURN(std::string_view v, NextByteArray(values, &pos));
+        if (i == index) return ParquetValue(std::string(v));
       }
     }
     default: return Status::NotSupported("physical type " + std::to_string(static_cast<int>(leaf_.physical)));
@@ -283,14 +290,10 @@ Result<ParquetValue> ParquetChunkDecoder::ValueAt(int64_t row) {
 
 Result<std::optional<uint32_t>> ParquetChunkDecoder::DictionaryIndexOf(std::string_view value) {
   STRATA_RETURN_IF_ERROR(LoadDictionary());
-  std::string_view d = *dictionary_;
   size_t pos = 0;
   for (int32_t i = 0; i < dictionary_count_; ++i) {
-    if (d.size() - pos < 4) return Corrupt("dictionary cut short");
-    const uint32_t len = LoadLe32(d.data() + pos);
-    if (len > d.size() - pos - 4) return Corrupt("dictionary value past the page");
-    if (d.substr(pos + 4, len) == value) return std::optional<uint32_t>(static_cast<uint32_t>(i));
-    pos += 4 + len;
+    STRATA_ASSIGN_OR_RETURN(std::string_view v, NextByteArray(*dictionary_, &pos));
+    if (v == value) return std::optional<uint32_t>(static_cast<uint32_t>(i));
   }
   return std::optional<uint32_t>();
 }
@@ -328,12 +331,8 @@ Result<std::optional<int64_t>> ParquetChunkDecoder::FindString(std::string_view 
         STRATA_ASSIGN_OR_RETURN(uint32_t index, indices->Next());
         match = index == **wanted_index;
       } else {
-        const std::string_view v = page.values;
-        if (v.size() - pos < 4) return Corrupt("byte array values cut short");
-        const uint32_t len = LoadLe32(v.data() + pos);
-        if (len > v.size() - pos - 4) return Corrupt("byte array value past the page");
-        match = v.substr(pos + 4, len) == value;
-        pos += 4 + len;
+        STRATA_ASSIGN_OR_RETURN(std::string_view v, NextByteArray(page.values, &pos));
+        match = v == value;
       }
       if (match) {
         found = first + i;

@@ -1,9 +1,9 @@
 #include "lifecycle/tiering_job.h"
 
 #include <chrono>
-#include <cstdio>
 #include <map>
 
+#include "common/time_util.h"
 #include "iceberg/event_table.h"
 #include "iceberg/table.h"
 #include "pipeline/namespace_pipeline.h"
@@ -13,17 +13,12 @@
 namespace strata {
 namespace {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string PartitionPath(const PartitionValues& p) {
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "year=%04d/month=%02d", p.year, p.month);
-  if (p.day) n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "/day=%02d", *p.day);
-  if (p.hour) std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "/hour=%02d", *p.hour);
-  return buf;
+// The partition's "year=2024/month=01/..." path, as compaction names it.
+std::string PartitionPathOf(const PartitionValues& p) {
+  std::vector<Value> tuple{int64_t{p.year}, int64_t{p.month}};
+  if (p.day) tuple.emplace_back(int64_t{*p.day});
+  if (p.hour) tuple.emplace_back(int64_t{*p.hour});
+  return PartitionPath(tuple);
 }
 
 // Drains the hot tier into the table, then releases committed rows when the
@@ -83,7 +78,7 @@ Status TieringJobOptions::Validate() const {
 Result<TieringReport> RunTiering(const TieringJobOptions& o) {
   STRATA_RETURN_IF_ERROR(o.Validate());
   const auto start = std::chrono::steady_clock::now();
-  const int64_t now_ms = o.now_ms > 0 ? o.now_ms : NowMs();
+  const int64_t now_ms = o.now_ms > 0 ? o.now_ms : NowMillis();
   TieringReport report;
   if (o.hot) STRATA_RETURN_IF_ERROR(TierHot(o, now_ms, &report));
 
@@ -97,7 +92,7 @@ Result<TieringReport> RunTiering(const TieringJobOptions& o) {
   std::map<std::string, Group> groups;  // by partition path: chronological
   const int64_t small_bytes = o.target_file_size_mb * (int64_t{1} << 20) * 3 / 4;
   for (const DataFileEntry& f : files) {
-    Group& g = groups[PartitionPath(f.partition)];
+    Group& g = groups[PartitionPathOf(f.partition)];
     g.values = f.partition;
     ++g.files;
     g.small += f.file_size_in_bytes < small_bytes;
