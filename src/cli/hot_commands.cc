@@ -1,5 +1,6 @@
 // `strata hot stats`: the state of a namespace's hot tier (rows, bytes,
-// lsns, limits), read from its SQLite database.
+// lsns, limits), read from its SQLite database with a HotReader: read-only and
+// without the namespace's lock, so it works while another process ingests.
 #include <cstdio>
 #include <iostream>
 
@@ -7,7 +8,7 @@
 #include "cli/output.h"
 #include "common/time_util.h"
 #include "event/json_codec.h"
-#include "hot/hot_store.h"
+#include "hot/hot_reader.h"
 
 namespace strata::cli {
 
@@ -24,16 +25,15 @@ void RegisterHot(CLI::App& app) {
   stats->add_option("--namespace,--ns", args->ns, "Namespace")->required();
   stats->add_flag("--json", args->json, "One JSON object");
   stats->callback([args] {
-    HotOptions options;
-    options.dir = args->dir;
-    auto store = Unwrap(HotStore::Open(options, args->ns), "hot stats");
-    const HotStats s = store->Stats();
-    const bool needs_flush = store->NeedsFlush();
+    auto reader = Unwrap(HotReader::Open(args->dir, args->ns), "hot stats");
+    // The limits of `strata ingest --hot-dir`'s HotStore: HotOptions' defaults.
+    const HotStats s = Unwrap(reader->Stats(HotLimits{}), "hot stats");
+    const bool needs_flush = s.needs_flush();
     if (args->json) {
       std::string out = "{\"namespace\":";
       AppendJsonString(&out, args->ns);
       out += ",\"path\":";
-      AppendJsonString(&out, store->path());
+      AppendJsonString(&out, reader->path());
       auto field = [&](const char* name, int64_t v) {
         out += std::string(",\"") + name + "\":";
         AppendJsonInt(&out, v);
@@ -51,7 +51,7 @@ void RegisterHot(CLI::App& app) {
       std::cout << out << "\n";
       return;
     }
-    PrintTable({"hot tier", store->path()},
+    PrintTable({"hot tier", reader->path()},
                {{"rows", HumanCount(s.rows)},
                 {"bytes", HumanBytes(s.live_bytes) + " live, " + HumanBytes(s.file_bytes) + " file"},
                 {"lsns", s.rows ? std::to_string(s.oldest_lsn) + ".." + std::to_string(s.newest_lsn) : "none"},

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "common/time_util.h"
 #include "hot/hot_schema.h"
 
 namespace strata {
@@ -19,5 +20,9 @@ Result<std::unique_ptr<HotReader>> HotReader::Open(const std::string& dir, std::
   STRATA_RETURN_IF_ERROR(reader->CheckDatabase());
   return reader;
 }
+
+Result<HotStats> HotReader::Stats(const HotLimits& limits) const { return Stats(limits, NowMillis()); }
+
+Result<HotStats> HotReader::Stats(const HotLimits& limits, int64_t now_ms) const { return ReadStats(limits, now_ms); }
 
 }  // namespace strata

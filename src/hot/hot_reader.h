@@ -33,6 +33,17 @@ class HotReader : public HotReads {
   /// cannot be read.
   static Result<std::unique_ptr<HotReader>> Open(const std::string& dir, std::string ns, HotReadOptions options = {});
 
+  /// The namespace's HotStats as of one read transaction (the last commit),
+  /// with HotStore::Stats' meanings: over_capacity / over_age against
+  /// `limits` (pass the writer's HotOptions::limits(); the defaults are
+  /// HotOptions') at `now_ms` (default: the wall clock). It counts the rows,
+  /// so it costs a scan of `events`. What only the writer's process knows
+  /// stays 0: the counters (append_calls, events_stored, duplicates, commits,
+  /// rows_released). next_lsn is what the file implies; a HotStore opened
+  /// with a higher min_next_lsn starts there instead until it appends.
+  Result<HotStats> Stats(const HotLimits& limits = {}) const;
+  Result<HotStats> Stats(const HotLimits& limits, int64_t now_ms) const;
+
  private:
   using HotReads::HotReads;
 };

@@ -147,6 +147,86 @@ TEST_F(HotReaderTest, SnapshotKeepsItsViewWhileTheWriterAppendsAndReleases) {
   EXPECT_EQ(rows->front().lsn(), 46);
 }
 
+// The state of HotStats (everything but the writer's own counters).
+void ExpectSameState(const HotStats& want, const HotStats& got) {
+  EXPECT_EQ(got.rows, want.rows);
+  EXPECT_EQ(got.event_bytes, want.event_bytes);
+  EXPECT_EQ(got.live_bytes, want.live_bytes);
+  EXPECT_EQ(got.file_bytes, want.file_bytes);
+  EXPECT_EQ(got.oldest_lsn, want.oldest_lsn);
+  EXPECT_EQ(got.newest_lsn, want.newest_lsn);
+  EXPECT_EQ(got.oldest_accepted_ms, want.oldest_accepted_ms);
+  EXPECT_EQ(got.newest_accepted_ms, want.newest_accepted_ms);
+  EXPECT_EQ(got.oldest_timestamp_us, want.oldest_timestamp_us);
+  EXPECT_EQ(got.newest_timestamp_us, want.newest_timestamp_us);
+  EXPECT_EQ(got.next_lsn, want.next_lsn);
+  EXPECT_EQ(got.released_lsn, want.released_lsn);
+  EXPECT_EQ(got.over_capacity, want.over_capacity);
+  EXPECT_EQ(got.over_age, want.over_age);
+  EXPECT_EQ(got.needs_flush(), want.needs_flush());
+}
+
+TEST_F(HotReaderTest, StatsAreTheWritersWhileItHoldsTheNamespace) {
+  HotOptions options = Options();
+  options.capacity_bytes = 1 << 20;
+  options.max_age_ms = 60'000;
+  auto store = Open(options);
+  MustAppend(store.get(), HotEvents(300));
+  now_ms_ += 5'000;
+  MustAppend(store.get(), HotEvents(200, /*seed=*/8));
+  ASSERT_TRUE(store->Release(100).ok());
+  // The writer holds the namespace: no other HotStore can open it.
+  EXPECT_TRUE(HotStore::Open(options, kNs).status().code() == StatusCode::kUnavailable);
+
+  auto reader = OpenReader();
+  ASSERT_NE(reader, nullptr);
+  HotStats s;
+  // The reader's Stats against the writer's limits and clock are the writer's.
+  auto check = [&](const char* when) {
+    SCOPED_TRACE(when);
+    s = store->Stats();
+    auto got = reader->Stats(options.limits(), now_ms_.load());
+    ASSERT_TRUE(got.ok()) << got.status();
+    ExpectSameState(s, *got);
+    EXPECT_EQ(got->append_calls, 0);  // the writer's counters are its own
+    EXPECT_EQ(got->rows_released, 0);
+  };
+  check("within the limits");
+  EXPECT_EQ(s.rows, 400);
+  EXPECT_EQ(s.oldest_lsn, 101);
+  EXPECT_EQ(s.newest_lsn, 500);
+  EXPECT_EQ(s.next_lsn, 501);
+  EXPECT_EQ(s.released_lsn, 100);
+  EXPECT_EQ(s.newest_accepted_ms - s.oldest_accepted_ms, 5'000);
+  EXPECT_GT(s.live_bytes, 0);
+  EXPECT_FALSE(s.needs_flush());
+
+  now_ms_ += 60'000;  // the oldest row is past max_age_ms
+  check("over age");
+  EXPECT_TRUE(s.over_age);
+  EXPECT_FALSE(s.over_capacity);
+
+  // The same file against tighter limits: over capacity too.
+  const HotLimits tight{s.event_bytes - 1, 10 * 60'000};
+  auto tight_stats = reader->Stats(tight, now_ms_.load());
+  ASSERT_TRUE(tight_stats.ok()) << tight_stats.status();
+  EXPECT_TRUE(tight_stats->over_capacity);
+  EXPECT_FALSE(tight_stats->over_age);
+
+  // Everything released (watermark past the highest lsn): empty, the next lsn after it.
+  ASSERT_TRUE(store->Release(600).ok());
+  check("all released");
+  EXPECT_EQ(s.rows, 0);
+  EXPECT_EQ(s.oldest_lsn, 0);
+  EXPECT_EQ(s.next_lsn, 601);
+  EXPECT_FALSE(s.needs_flush());
+
+  // The wall-clock overload with default limits reads the same rows.
+  auto defaults = reader->Stats();
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->released_lsn, 600);
+}
+
 // Another process appends in small batches and, like the sink, drains and
 // releases behind itself. The reader takes snapshots and looks up ids the
 // whole time: no read may fail, and every snapshot is a dense lsn range

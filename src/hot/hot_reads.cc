@@ -106,6 +106,79 @@ BindFn DrainBinder(int64_t after_lsn, size_t limit) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- stats
+
+Result<std::optional<RowInfo>> QueryRowInfo(SqliteConn* conn, bool oldest) {
+  const Sql sql = oldest ? Sql::kOldest : Sql::kNewest;
+  STRATA_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, conn->Prepare(Slot(sql), SqlText(sql)));
+  StmtScope scope(stmt);
+  STRATA_ASSIGN_OR_RETURN(bool row, conn->Step(stmt));
+  if (!row) return std::optional<RowInfo>();
+  RowInfo info;
+  info.lsn = sqlite3_column_int64(stmt, 0);
+  if (sqlite3_column_type(stmt, 1) == SQLITE_INTEGER) info.timestamp_us = sqlite3_column_int64(stmt, 1);
+  info.accepted_ms = sqlite3_column_int64(stmt, 2);
+  return std::optional<RowInfo>(info);
+}
+
+Status CountRows(SqliteConn* conn, HotStats* s) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(conn->db(), "SELECT count(*), coalesce(sum(_row_bytes), 0) FROM events", -1, &stmt,
+                              nullptr);
+  if (rc != SQLITE_OK) return conn->Error(rc, "counting rows");
+  Result<bool> row = conn->Step(stmt);
+  if (row.ok() && *row) {
+    s->rows = sqlite3_column_int64(stmt, 0);
+    s->event_bytes = sqlite3_column_int64(stmt, 1);
+  }
+  sqlite3_finalize(stmt);
+  return row.status();
+}
+
+Status QueryFileBytes(SqliteConn* conn, int64_t page_size, HotStats* s) {
+  int64_t counts[2] = {0, 0};
+  const Sql pragmas[2] = {Sql::kPageCount, Sql::kFreelistCount};
+  for (int k = 0; k < 2; ++k) {
+    STRATA_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, conn->Prepare(Slot(pragmas[k]), SqlText(pragmas[k])));
+    StmtScope scope(stmt);
+    STRATA_ASSIGN_OR_RETURN(bool row, conn->Step(stmt));
+    if (row) counts[k] = sqlite3_column_int64(stmt, 0);
+  }
+  s->file_bytes = counts[0] * page_size;
+  s->live_bytes = (counts[0] - counts[1]) * page_size;
+  return Status::OK();
+}
+
+Result<int64_t> QueryNextLsn(SqliteConn* conn, const std::optional<RowInfo>& newest, int64_t released_lsn,
+                             int64_t min_next_lsn) {
+  STRATA_ASSIGN_OR_RETURN(int64_t max_dedup_lsn, conn->QueryInt("SELECT coalesce(max(lsn), 0) FROM recent_ids"));
+  const int64_t max_row_lsn = newest ? newest->lsn : 0;
+  return std::max({max_row_lsn + 1, released_lsn + 1, max_dedup_lsn + 1, min_next_lsn, int64_t{1}});
+}
+
+bool OverCapacity(const HotLimits& limits, int64_t event_bytes) { return event_bytes > limits.capacity_bytes; }
+
+bool OverAge(const HotLimits& limits, const std::optional<RowInfo>& oldest, int64_t now_ms) {
+  return oldest.has_value() && now_ms - oldest->accepted_ms >= limits.max_age_ms;
+}
+
+void SetRowsAndLimits(HotStats* s, const std::optional<RowInfo>& oldest, const std::optional<RowInfo>& newest,
+                      const HotLimits& limits, int64_t now_ms) {
+  if (oldest) {
+    s->oldest_lsn = oldest->lsn;
+    s->oldest_accepted_ms = oldest->accepted_ms;
+    s->oldest_timestamp_us = oldest->timestamp_us;
+  }
+  if (newest) {
+    s->newest_lsn = newest->lsn;
+    s->newest_accepted_ms = newest->accepted_ms;
+    s->newest_timestamp_us = newest->timestamp_us;
+  }
+  s->over_capacity = OverCapacity(limits, s->event_bytes);
+  s->over_age = OverAge(limits, oldest, now_ms);
+}
+
 }  // namespace hot
 
 using hot::BindFn;
@@ -151,6 +224,26 @@ Status HotReads::CheckDatabase() const {
   if (tables != 2)
     return Status::Corruption("hot tier " + path_ + ": not a hot-tier database (it has no events and meta tables)");
   return hot::CheckFormatAndNamespace(conn.get(), ns_);
+}
+
+Result<HotStats> HotReads::ReadStats(const HotLimits& limits, int64_t now_ms) const {
+  STRATA_ASSIGN_OR_RETURN(auto conn, readers_->Acquire());
+  STRATA_RETURN_IF_ERROR(conn->Exec("BEGIN"));  // every field from one WAL snapshot
+  Result<HotStats> stats = [&]() -> Result<HotStats> {
+    hot::SqliteConn* db = conn.get();
+    HotStats s;
+    STRATA_ASSIGN_OR_RETURN(s.released_lsn, hot::MetaInt(db, "released_lsn", 0));
+    STRATA_RETURN_IF_ERROR(hot::CountRows(db, &s));
+    STRATA_ASSIGN_OR_RETURN(int64_t page_size, db->QueryInt("PRAGMA page_size"));
+    STRATA_RETURN_IF_ERROR(hot::QueryFileBytes(db, page_size, &s));
+    STRATA_ASSIGN_OR_RETURN(auto oldest, hot::QueryRowInfo(db, /*oldest=*/true));
+    STRATA_ASSIGN_OR_RETURN(auto newest, hot::QueryRowInfo(db, /*oldest=*/false));
+    STRATA_ASSIGN_OR_RETURN(s.next_lsn, hot::QueryNextLsn(db, newest, s.released_lsn, /*min_next_lsn=*/1));
+    hot::SetRowsAndLimits(&s, oldest, newest, limits, now_ms);
+    return s;
+  }();
+  conn->RollbackQuietly();  // ends the read transaction
+  return stats;
 }
 
 Result<std::unique_ptr<HotSnapshot>> HotReads::Snapshot() const {

@@ -71,21 +71,6 @@ Status PutMeta(SqliteConn* conn, std::string_view key, const Value& value) {
   return conn->Step(put).status();
 }
 
-// The number of rows and the sum of their _row_bytes (one scan, at open).
-Status CountRows(SqliteConn* conn, int64_t* rows, int64_t* bytes) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(conn->db(), "SELECT count(*), coalesce(sum(_row_bytes), 0) FROM events", -1, &stmt,
-                              nullptr);
-  if (rc != SQLITE_OK) return conn->Error(rc, "counting rows");
-  Result<bool> row = conn->Step(stmt);
-  if (row.ok() && *row) {
-    *rows = sqlite3_column_int64(stmt, 0);
-    *bytes = sqlite3_column_int64(stmt, 1);
-  }
-  sqlite3_finalize(stmt);
-  return row.status();
-}
-
 }  // namespace
 
 Status HotOptions::Validate() const {
@@ -160,21 +145,18 @@ Status HotStore::Init(int64_t min_next_lsn) {
     return schema;
   }
 
-  STRATA_ASSIGN_OR_RETURN(int64_t released, hot::MetaInt(db, "released_lsn", 0));
-  int64_t rows = 0, event_bytes = 0;
-  STRATA_RETURN_IF_ERROR(CountRows(db, &rows, &event_bytes));
-  STRATA_ASSIGN_OR_RETURN(int64_t max_dedup_lsn, db->QueryInt("SELECT coalesce(max(lsn), 0) FROM recent_ids"));
+  // The state HotReader::Stats reads (hot_reads.cc), kept up to date from here on.
+  HotStats state;
+  STRATA_ASSIGN_OR_RETURN(state.released_lsn, hot::MetaInt(db, "released_lsn", 0));
+  STRATA_RETURN_IF_ERROR(hot::CountRows(db, &state));
   STRATA_ASSIGN_OR_RETURN(page_size_, db->QueryInt("PRAGMA page_size"));
-  STRATA_ASSIGN_OR_RETURN(oldest_, QueryRowInfo(/*oldest=*/true));
-  STRATA_ASSIGN_OR_RETURN(newest_, QueryRowInfo(/*oldest=*/false));
-  const int64_t max_row_lsn = newest_ ? newest_->lsn : 0;
-  next_lsn_ = std::max({max_row_lsn + 1, released + 1, max_dedup_lsn + 1, min_next_lsn, int64_t{1}});
+  STRATA_ASSIGN_OR_RETURN(oldest_, hot::QueryRowInfo(db, /*oldest=*/true));
+  STRATA_ASSIGN_OR_RETURN(newest_, hot::QueryRowInfo(db, /*oldest=*/false));
+  STRATA_ASSIGN_OR_RETURN(next_lsn_, hot::QueryNextLsn(db, newest_, state.released_lsn, min_next_lsn));
+  state.next_lsn = next_lsn_;
   {
     std::lock_guard lock(state_mu_);
-    stats_.rows = rows;
-    stats_.event_bytes = event_bytes;
-    stats_.released_lsn = released;
-    stats_.next_lsn = next_lsn_;
+    stats_ = state;
   }
   return RefreshSizeLocked();
 }
@@ -185,25 +167,14 @@ HotStats HotStore::Stats() const {
   const int64_t now = Now();
   std::lock_guard lock(state_mu_);
   HotStats s = stats_;
-  if (oldest_) {
-    s.oldest_lsn = oldest_->lsn;
-    s.oldest_accepted_ms = oldest_->accepted_ms;
-    s.oldest_timestamp_us = oldest_->timestamp_us;
-  }
-  if (newest_) {
-    s.newest_lsn = newest_->lsn;
-    s.newest_accepted_ms = newest_->accepted_ms;
-    s.newest_timestamp_us = newest_->timestamp_us;
-  }
-  s.over_capacity = s.event_bytes > options_.capacity_bytes;
-  s.over_age = oldest_.has_value() && now - oldest_->accepted_ms >= options_.max_age_ms;
+  hot::SetRowsAndLimits(&s, oldest_, newest_, options_.limits(), now);
   return s;
 }
 
 bool HotStore::NeedsFlush(int64_t now_ms) const {
   std::lock_guard lock(state_mu_);
   if (!oldest_) return false;
-  return stats_.event_bytes > options_.capacity_bytes || now_ms - oldest_->accepted_ms >= options_.max_age_ms;
+  return hot::OverCapacity(options_.limits(), stats_.event_bytes) || hot::OverAge(options_.limits(), oldest_, now_ms);
 }
 
 bool HotStore::NeedsFlush() const { return NeedsFlush(Now()); }

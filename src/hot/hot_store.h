@@ -55,9 +55,9 @@ struct HotOptions {
   /// NeedsFlush() is true once the rows (with their index entries, see
   /// HotStats::event_bytes) exceed this. Default 100 MiB. Dedup keys do not
   /// count: flushing cannot shrink them.
-  int64_t capacity_bytes = int64_t{100} << 20;
+  int64_t capacity_bytes = HotLimits{}.capacity_bytes;
   /// NeedsFlush() is true once the oldest row was accepted this long ago. Default 1 h.
-  int64_t max_age_ms = 3'600'000;
+  int64_t max_age_ms = HotLimits{}.max_age_ms;
   /// Append refuses new events with Unavailable while the database's live
   /// bytes (rows, indexes and dedup keys) exceed this: backpressure that bounds
   /// the disk when the sink cannot keep up. 0 (default): never refuse.
@@ -81,6 +81,8 @@ struct HotOptions {
   std::function<int64_t()> clock_ms;
 
   Status Validate() const;
+  /// capacity_bytes and max_age_ms.
+  HotLimits limits() const { return {capacity_bytes, max_age_ms}; }
 };
 
 /// What Append did with one event, in the order the events were given.
@@ -95,28 +97,6 @@ struct AppendResult {
   int64_t duplicates = 0;
 };
 
-/// Counters and the state of the namespace's hot tier (kept in memory: cheap).
-struct HotStats {
-  int64_t rows = 0;            // rows stored (not yet released)
-  int64_t event_bytes = 0;     // estimated size of the rows and their index entries (the capacity measure)
-  int64_t live_bytes = 0;      // (page_count - freelist_count) * page_size: rows, indexes, dedup keys
-  int64_t file_bytes = 0;      // page_count * page_size (the file does not shrink; freed pages are reused)
-  int64_t oldest_lsn = 0;      // lsn of the oldest row; 0 when empty
-  int64_t newest_lsn = 0;
-  int64_t oldest_accepted_ms = 0;  // when the oldest row was accepted; 0 when empty
-  int64_t newest_accepted_ms = 0;
-  std::optional<int64_t> oldest_timestamp_us;  // `timestamp` of the oldest / newest row (by lsn)
-  std::optional<int64_t> newest_timestamp_us;
-  int64_t next_lsn = 1;        // the lsn the next new event gets
-  int64_t released_lsn = 0;    // every lsn <= this was released
-  int64_t append_calls = 0;    // successful Append calls
-  int64_t events_stored = 0;
-  int64_t duplicates = 0;
-  int64_t commits = 0;         // Append transactions committed (group commit: <= append_calls)
-  int64_t rows_released = 0;
-  bool over_capacity = false;  // event_bytes > capacity_bytes
-  bool over_age = false;       // the oldest row is older than max_age_ms (at the time of Stats())
-};
 
 // The reads (Drain, GetById, ByTrace, BySession, ByTypeAndTime, Recent,
 // Snapshot, ns(), path()) are HotReads'.
@@ -150,18 +130,16 @@ class HotStore : public HotReads {
   /// Iceberg commit holding those lsns succeeded. Idempotent.
   Status Release(int64_t up_to_lsn);
 
+  /// From memory (cheap); the counters are this HotStore's since it opened.
+  /// HotReader::Stats reads the same state from the file, in any process.
   HotStats Stats() const;
   /// Over capacity, or the oldest row was accepted max_age_ms or more before `now_ms`.
   bool NeedsFlush(int64_t now_ms) const;
   bool NeedsFlush() const;
 
  private:
-  struct Writer;          // one waiting Append call (group commit)
-  struct RowInfo {        // lsn, timestamp and acceptance time of a row
-    int64_t lsn = 0;
-    std::optional<int64_t> timestamp_us;
-    int64_t accepted_ms = 0;
-  };
+  struct Writer;  // one waiting Append call (group commit)
+  using RowInfo = hot::RowInfo;
 
   HotStore(HotOptions options, std::string ns, std::string path);
   Status Init(int64_t min_next_lsn);
@@ -171,7 +149,6 @@ class HotStore : public HotReads {
   void CommitGroup(const std::vector<Writer*>& group);
   Status AppendInTxn(Writer* w, int64_t now_ms);
   Status PruneDedupKeys(int64_t now_ms);
-  Result<std::optional<RowInfo>> QueryRowInfo(bool oldest);
   Status RefreshSizeLocked();
   Status ReleaseChunk(int64_t up_to_lsn, bool* done);
 

@@ -207,31 +207,12 @@ Status HotStore::AppendInTxn(Writer* w, int64_t now_ms) {
   return Status::OK();
 }
 
-Result<std::optional<HotStore::RowInfo>> HotStore::QueryRowInfo(bool oldest) {
-  const Sql sql = oldest ? Sql::kOldest : Sql::kNewest;
-  STRATA_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, writer_->Prepare(Slot(sql), SqlText(sql)));
-  StmtScope scope(stmt);
-  STRATA_ASSIGN_OR_RETURN(bool row, writer_->Step(stmt));
-  if (!row) return std::optional<RowInfo>();
-  RowInfo info;
-  info.lsn = sqlite3_column_int64(stmt, 0);
-  if (sqlite3_column_type(stmt, 1) == SQLITE_INTEGER) info.timestamp_us = sqlite3_column_int64(stmt, 1);
-  info.accepted_ms = sqlite3_column_int64(stmt, 2);
-  return std::optional<RowInfo>(info);
-}
-
 Status HotStore::RefreshSizeLocked() {
-  int64_t counts[2] = {0, 0};
-  const Sql pragmas[2] = {Sql::kPageCount, Sql::kFreelistCount};
-  for (int k = 0; k < 2; ++k) {
-    STRATA_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, writer_->Prepare(Slot(pragmas[k]), SqlText(pragmas[k])));
-    StmtScope scope(stmt);
-    STRATA_ASSIGN_OR_RETURN(bool row, writer_->Step(stmt));
-    if (row) counts[k] = sqlite3_column_int64(stmt, 0);
-  }
+  HotStats sizes;
+  STRATA_RETURN_IF_ERROR(hot::QueryFileBytes(writer_.get(), page_size_, &sizes));
   std::lock_guard lock(state_mu_);
-  stats_.file_bytes = counts[0] * page_size_;
-  stats_.live_bytes = (counts[0] - counts[1]) * page_size_;
+  stats_.file_bytes = sizes.file_bytes;
+  stats_.live_bytes = sizes.live_bytes;
   return Status::OK();
 }
 
@@ -299,7 +280,7 @@ Status HotStore::ReleaseChunk(int64_t up_to_lsn, bool* done) {
     return st;
   }
   next_lsn_ = std::max(next_lsn_, released + 1);
-  STRATA_ASSIGN_OR_RETURN(auto oldest, QueryRowInfo(/*oldest=*/true));
+  STRATA_ASSIGN_OR_RETURN(auto oldest, hot::QueryRowInfo(db, /*oldest=*/true));
   {
     std::lock_guard lock(state_mu_);
     stats_.rows -= deleted;
