@@ -9,15 +9,18 @@
 //      compaction — `COUNT(*) GROUP BY event_type` and a point-ish filter
 //      (`WHERE id = ...`) — on a fresh reader (cold) and again (warm), best
 //      of --rounds;
-//   2. CompactPartition (target 128 MiB): input MB/s, and peak RSS while it
-//      runs (VmHWM, reset through /proc/self/clear_refs first);
+//   2. CompactPartition (target --target-mb, default 128 MiB): input MB/s,
+//      peak RSS while it runs (VmHWM, reset through /proc/self/clear_refs
+//      first), and the sizes of the new files;
 //   3. side by side, a plain DuckDB `COPY (SELECT * FROM read_parquet([the
 //      same files]) ORDER BY timestamp, id) TO ... (FORMAT parquet,
 //      COMPRESSION zstd)` of the same rows (DuckDB's default memory limit,
 //      one sort of everything): MB/s, its peak RSS, and the ratio;
 //   4. the same queries after compaction, and the speedup.
 // Usage: compact_bench [--files N] [--events-per-file E] [--rounds R]
-//                      [--memory-mb M] [--dir DIR] [--reuse]
+//                      [--memory-mb M] [--target-mb T] [--dir DIR] [--reuse]
+//                      [--skip-copy]   (no step 3: for partitions whose one-sort
+//                                       COPY would not fit in memory)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -56,8 +59,10 @@ struct Options {
   int events_per_file = 200;
   int rounds = 3;
   int64_t memory_mb = 512;
+  int64_t target_mb = 128;
   std::string dir = "/tmp/strata-compact-bench";
   bool reuse = false;
+  bool skip_copy = false;  // no plain DuckDB COPY (it sorts everything in memory: ~14 KB per row)
 };
 
 const int64_t kHour10 = ParseIso8601Micros("2024-01-15T10:00:00Z").value();
@@ -161,11 +166,13 @@ int main(int argc, char** argv) {
     else if (a == "--events-per-file") o.events_per_file = std::stoi(next());
     else if (a == "--rounds") o.rounds = std::stoi(next());
     else if (a == "--memory-mb") o.memory_mb = std::stoll(next());
+    else if (a == "--target-mb") o.target_mb = std::stoll(next());
     else if (a == "--dir") o.dir = next();
     else if (a == "--reuse") o.reuse = true;
+    else if (a == "--skip-copy") o.skip_copy = true;
     else {
       std::fprintf(stderr, "usage: compact_bench [--files N] [--events-per-file E] [--rounds R] [--memory-mb M] "
-                           "[--dir DIR] [--reuse]\n");
+                           "[--target-mb T] [--dir DIR] [--reuse] [--skip-copy]\n");
       return 2;
     }
   }
@@ -204,7 +211,7 @@ int main(int argc, char** argv) {
 
   // Plain DuckDB first (it reads the same files; the OS page cache is warm for both).
   ResetPeakRss();
-  const double plain_s = PlainDuckDbCopy(paths, o.dir + "/plain.parquet");
+  const double plain_s = o.skip_copy ? 0 : PlainDuckDbCopy(paths, o.dir + "/plain.parquet");
   const double plain_rss = PeakRssMb();
 
   CompactOptions c;
@@ -212,6 +219,7 @@ int main(int argc, char** argv) {
   c.table = kTable;
   c.partition = "year=2024/month=1/day=15/hour=10";
   c.memory_limit_mb = o.memory_mb;
+  c.target_file_size_mb = o.target_mb;
   ResetPeakRss();
   const auto t = Clock::now();
   CompactResult result = Must(CompactPartition(c), "compact");
@@ -224,10 +232,21 @@ int main(int argc, char** argv) {
   std::printf("compaction (memory limit %lld MiB): %lld files (%.1f MiB) -> %lld file(s) (%.1f MiB)\n",
               static_cast<long long>(o.memory_mb), static_cast<long long>(result.files_before), mb,
               static_cast<long long>(result.files_after), static_cast<double>(result.bytes_after) / (1 << 20));
+  {
+    const TableState after = Must(table.Load(), "load after");
+    std::string sizes;
+    for (const auto& e : Must(table.LiveEntries(after), "live files after")) {
+      char mib[32];
+      std::snprintf(mib, sizeof mib, "%.1f", static_cast<double>(e.data_file.file_size_in_bytes) / (1 << 20));
+      sizes += (sizes.empty() ? "" : ", ") + std::string(mib);
+    }
+    std::printf("  new files (target %lld MiB): %s MiB\n", static_cast<long long>(o.target_mb), sizes.c_str());
+  }
   std::printf("  CompactPartition : %7.2f s  %7.1f MB/s  peak RSS %7.1f MiB\n", compact_s,
               static_cast<double>(bytes) / 1e6 / compact_s, compact_rss);
-  std::printf("  plain DuckDB COPY: %7.2f s  %7.1f MB/s  peak RSS %7.1f MiB   (Strata/DuckDB throughput %.2f)\n",
-              plain_s, static_cast<double>(bytes) / 1e6 / plain_s, plain_rss, plain_s / compact_s);
+  if (!o.skip_copy)
+    std::printf("  plain DuckDB COPY: %7.2f s  %7.1f MB/s  peak RSS %7.1f MiB   (Strata/DuckDB throughput %.2f)\n",
+                plain_s, static_cast<double>(bytes) / 1e6 / plain_s, plain_rss, plain_s / compact_s);
 
   const QueryTimes q_after = TimeQueries(o, bucket, probe_id);
   PrintQueries("after", q_after);

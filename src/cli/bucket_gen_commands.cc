@@ -16,6 +16,12 @@ void AddTableArgs(CLI::App* cmd, TableArgs* args) {
   cmd->add_option("--base-path", args->base_path, "Prefix of the tables in the bucket")->capture_default_str();
 }
 
+void AddColdBucketArg(CLI::App* cmd, TableArgs* args) {
+  cmd->add_option("--cold-bucket", args->cold_bucket,
+                  "Bucket URI of the cold tier when it is not --bucket: compacted files go there and are read "
+                  "from there (docs/TIERING.md)");
+}
+
 void RegisterBucket(CLI::App& app) {
   auto* bucket = app.add_subcommand("bucket", "Manage buckets");
   bucket->require_subcommand(1);

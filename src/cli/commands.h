@@ -18,9 +18,12 @@ struct TableArgs {
   std::string bucket;
   std::string ns;
   std::string base_path = "cdc/";
+  std::string cold_bucket;  // --cold-bucket: the cold tier's bucket, when not --bucket
 };
 
 void AddTableArgs(CLI::App* cmd, TableArgs* args);
+/// Adds `--cold-bucket URI` (TableArgs::cold_bucket).
+void AddColdBucketArg(CLI::App* cmd, TableArgs* args);
 
 void RegisterBucket(CLI::App& app);
 void RegisterGen(CLI::App& app);

@@ -50,6 +50,7 @@ nlohmann::json PartitionJson(const PartitionCompaction& p) {
 void RunCompact(const CompactArgs& args) {
   CompactOptions options;
   options.bucket = OpenBucketOrExit(args.table.bucket);
+  options.output_bucket = OpenColdBucketOrExit(args.table);
   options.table = Unwrap(TableBaseKey(args.table.base_path, args.table.ns), "--namespace");
   options.partition = args.partition;
   options.target_file_size_mb = args.target_mb;
@@ -151,6 +152,7 @@ void RegisterCompact(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "compact", "Rewrite a partition's small data files into files near the target size (one replace commit)");
   AddTableArgs(cmd, &args->table);
+  AddColdBucketArg(cmd, &args->table);
   cmd->add_option("--partition", args->partition,
                   "The partition, e.g. year=2024/month=1/day=15/hour=10 (daily/monthly tables: fewer fields); "
                   "default: every partition that qualifies");

@@ -105,7 +105,7 @@ void RunExpire(const MaintenanceArgs& args) {
   options.older_than_ms = CutoffMs(args.older_than, kDefaultExpireAgeMs);
   options.retain_last = args.retain_last;
   options.dry_run = args.dry_run;
-  auto store = OpenBucketOrExit(args.table.bucket);
+  auto store = OpenTableBucketOrExit(args.table);
   IcebergTable table(store, Unwrap(TableBaseKey(args.table.base_path, args.table.ns), "--namespace"));
   auto report = Unwrap(ExpireSnapshots(table, options), "expire");
   if (args.json) {
@@ -135,7 +135,7 @@ void RunOrphans(const MaintenanceArgs& args) {
   OrphanOptions options;
   options.older_than_ms = CutoffMs(args.older_than, kDefaultOrphanAgeMs);
   options.dry_run = args.dry_run;
-  auto store = OpenBucketOrExit(args.table.bucket);
+  auto store = OpenTableBucketOrExit(args.table);
   IcebergTable table(store, Unwrap(TableBaseKey(args.table.base_path, args.table.ns), "--namespace"));
   auto report = Unwrap(RemoveOrphanFiles(table, options), "orphans");
   if (args.json) {
@@ -160,6 +160,7 @@ void RunOrphans(const MaintenanceArgs& args) {
 
 void AddMaintenanceArgs(CLI::App* cmd, MaintenanceArgs* args, const std::string& default_age) {
   AddTableArgs(cmd, &args->table);
+  AddColdBucketArg(cmd, &args->table);
   cmd->add_option("--older-than", args->older_than,
                   "Cutoff: a duration before now (30s, 15m, 12h, 7d) or an ISO 8601 time; default " + default_age);
   cmd->add_flag("--dry-run", args->dry_run, "Report what would be removed; change nothing");

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "bucket/bucket.h"
+#include "store/mounted_store.h"
 
 namespace strata::cli {
 
@@ -17,6 +18,18 @@ void Check(const Status& status, const std::string& context) {
 
 std::shared_ptr<ObjectStore> OpenBucketOrExit(const std::string& uri) {
   return Unwrap(OpenBucket(uri), "bucket " + uri);
+}
+
+std::shared_ptr<ObjectStore> OpenColdBucketOrExit(const TableArgs& args) {
+  if (args.cold_bucket.empty()) return nullptr;
+  return Unwrap(OpenBucket(args.cold_bucket), "--cold-bucket " + args.cold_bucket);
+}
+
+std::shared_ptr<ObjectStore> OpenTableBucketOrExit(const TableArgs& args) {
+  auto bucket = OpenBucketOrExit(args.bucket);
+  auto cold = OpenColdBucketOrExit(args);
+  if (!cold) return bucket;
+  return Unwrap(MountedStore::Create(std::move(bucket), {{"cold", std::move(cold)}}), "--cold-bucket");
 }
 
 std::string HumanBytes(int64_t bytes) {

@@ -12,6 +12,8 @@
 
 namespace strata::cli {
 
+struct TableArgs;
+
 /// Prints "strata: <status>" to stderr and throws ExitCode{1} when !ok.
 void Check(const Status& status, const std::string& context = "");
 template <typename T>
@@ -22,6 +24,11 @@ T Unwrap(Result<T> result, const std::string& context = "") {
 
 /// Opens the bucket named by the --bucket URI.
 std::shared_ptr<ObjectStore> OpenBucketOrExit(const std::string& uri);
+/// The --cold-bucket of `args`, or null when none was given.
+std::shared_ptr<ObjectStore> OpenColdBucketOrExit(const TableArgs& args);
+/// The --bucket of `args`, with --cold-bucket (if any) mounted beside it
+/// (MountedStore), so data files in either are reached.
+std::shared_ptr<ObjectStore> OpenTableBucketOrExit(const TableArgs& args);
 
 std::string HumanBytes(int64_t bytes);
 std::string HumanCount(int64_t n);  // 1234567 -> "1,234,567"

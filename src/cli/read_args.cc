@@ -34,6 +34,7 @@ void AddReadArgs(CLI::App* cmd, ReadArgs* args, bool time_travel) {
   cmd->add_option("--bucket", args->table.bucket, "Bucket URI: file:///abs/dir, a directory path, or mem://name");
   cmd->add_option("--namespace,--ns", args->table.ns, "Namespace (tenant) whose table to read");
   cmd->add_option("--base-path", args->table.base_path, "Prefix of the tables in the bucket")->capture_default_str();
+  AddColdBucketArg(cmd, &args->table);
   cmd->add_option("--table", args->location,
                   "Any Iceberg table by its root instead of --bucket/--namespace: a directory or bucket URI");
   cmd->add_option("--path-map", args->path_maps,
@@ -84,7 +85,7 @@ OpenedRead OpenRead(const ReadArgs& args) {
     out.table.root = std::move(location.root);
   } else {
     if (args.table.bucket.empty()) Usage("--bucket URI and --namespace NS (or --table LOCATION) are required");
-    bucket = OpenBucketOrExit(args.table.bucket);
+    bucket = OpenTableBucketOrExit(args.table);
     if (args.table.ns.empty()) {
       if (!args.namespace_optional) Usage("--namespace NS is required with --bucket (or give --table LOCATION)");
       out.every_table = true;

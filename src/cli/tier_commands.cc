@@ -56,6 +56,7 @@ Result<std::shared_ptr<const TieringPolicy>> ParsePolicy(const std::string& text
 void RunTierRun(const TierRunArgs& args) {
   TieringJobOptions o;
   o.bucket = OpenBucketOrExit(args.table.bucket);
+  o.cold_bucket = OpenColdBucketOrExit(args.table);
   o.base_path = args.table.base_path;
   o.ns = args.table.ns;
   o.policy = Unwrap(ParsePolicy(args.policy), "tier run");
@@ -124,6 +125,7 @@ void RegisterTier(CLI::App& app) {
   auto* run = tier->add_subcommand(
       "run", "Apply a tiering policy: drain the hot tier, release hot rows, compact old partitions to cold");
   AddTableArgs(run, &args->table);
+  AddColdBucketArg(run, &args->table);
   run->add_option("--policy", args->policy,
                   "aggressive (1/7 days), standard (7/30), conservative (30/90), longTerm (90/365), "
                   "or age:WARM_DAYS,COLD_DAYS")

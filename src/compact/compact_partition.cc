@@ -14,6 +14,7 @@
 #include "format/column_metrics.h"
 #include "iceberg/event_table.h"
 #include "iceberg/id_index.h"
+#include "store/mounted_store.h"
 
 namespace strata {
 namespace {
@@ -29,26 +30,39 @@ struct Uploaded {
   std::vector<std::string> keys;  // to delete when the commit does not happen
 };
 
-Result<Uploaded> Upload(IcebergTable& table, const std::vector<Value>& partition,
+// Uploads to `output` (the table's bucket or the cold tier's) under the
+// table's own key layout.
+Result<Uploaded> Upload(IcebergTable& table, ObjectStore& output, const std::vector<Value>& partition,
                         std::vector<RewrittenFile>* rewritten) {
   Uploaded out;
   const std::string path = PartitionPath(partition);
+  const std::string location = table.Location();
   for (RewrittenFile& r : *rewritten) {
-    const std::string relative = "data/" + (path.empty() ? "" : path + "/") + UuidV7() + ".parquet";
-    const std::string key = table.base_key() + "/" + relative;
-    auto put = table.store().PutFile(key, r.file.local_path, PutOptions::CreateOnly());
+    const std::string key = table.base_key() + "/data/" + (path.empty() ? "" : path + "/") + UuidV7() + ".parquet";
+    auto put = output.PutFile(key, r.file.local_path, PutOptions::CreateOnly());
     if (!put.ok()) {
-      for (const std::string& k : out.keys) (void)table.store().Delete(k);
-      return put.status().WithContext("uploading compacted file " + key);
+      for (const std::string& k : out.keys) (void)output.Delete(k);
+      return put.status().WithContext("uploading compacted file " + output.UriFor(key));
     }
     out.keys.push_back(key);
-    out.files.push_back(EventDataFile(r.file, table.store().UriFor(key), partition));
+    const std::string file_location = output.UriFor(key);
+    out.files.push_back(EventDataFile(r.file, file_location, partition));
     const auto file_no = static_cast<uint32_t>(out.ids.files.size());
-    out.ids.files.push_back({relative, r.file.file_size_bytes});
+    out.ids.files.push_back({IdIndexPath(location, file_location), r.file.file_size_bytes});
     for (uint64_t h : r.id_hashes) out.ids.entries.push_back({h, file_no});
     r.id_hashes = {};
   }
   return out;
+}
+
+// The table's store: `bucket`, with `output` mounted as "cold" when it is
+// another bucket that `bucket` does not reach yet.
+Result<std::shared_ptr<ObjectStore>> TableStore(const CompactOptions& options) {
+  if (!options.output_bucket || options.output_bucket->Uri() == options.bucket->Uri() ||
+      options.bucket->KeyFor(options.output_bucket->UriFor(options.table)))
+    return options.bucket;
+  STRATA_ASSIGN_OR_RETURN(auto mounted, MountedStore::Create(options.bucket, {{"cold", options.output_bucket}}));
+  return std::shared_ptr<ObjectStore>(std::move(mounted));
 }
 
 }  // namespace
@@ -64,8 +78,12 @@ Status CompactOptions::Validate() const {
                                    std::to_string(min_files_to_compact));
   if (!(small_file_fraction > 0 && small_file_fraction <= 1))
     return Status::InvalidArgument("compact: small_file_fraction must be within (0, 1]");
-  if (memory_limit_mb < 64) return Status::InvalidArgument("compact: memory_limit_mb must be at least 64");
+  if (memory_limit_mb < (kMinRewriteMemoryBytes >> 20))
+    return Status::InvalidArgument("compact: memory_limit_mb must be at least " +
+                                   std::to_string(kMinRewriteMemoryBytes >> 20) + ", got " +
+                                   std::to_string(memory_limit_mb));
   if (threads < 0) return Status::InvalidArgument("compact: threads must be >= 0");
+  STRATA_RETURN_IF_ERROR(parquet.Validate().WithContext("compact"));
   return commit.Validate();
 }
 
@@ -76,7 +94,9 @@ int64_t CompactResult::compacted() const {
 Result<CompactResult> CompactPartition(const CompactOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   STRATA_RETURN_IF_ERROR(options.Validate());
-  IcebergTable table(options.bucket, options.table);
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<ObjectStore> store, TableStore(options));
+  ObjectStore& output = options.output_bucket ? *options.output_bucket : *options.bucket;
+  IcebergTable table(store, options.table);
   STRATA_ASSIGN_OR_RETURN(TableState state, table.Load());
   const IcebergSchema* schema = state.metadata.CurrentSchema();
   const PartitionSpec* spec = state.metadata.DefaultSpec();
@@ -100,10 +120,12 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
   if (wanted && by_partition.empty()) by_partition[*wanted];  // reported as "no files"
 
   const int64_t target = options.target_file_size_mb << 20;
-  const int64_t memory_rows = (options.memory_limit_mb << 20) / kSortBytesPerRow;  // rows one sort may hold
   SortedRewriteOptions rewrite_options;
   rewrite_options.memory_limit_bytes = options.memory_limit_mb << 20;
   rewrite_options.threads = options.threads;
+  rewrite_options.target_file_bytes = target;
+  rewrite_options.parquet = options.parquet;
+  const int64_t merge_rows = rewrite_options.RunRows() * kMaxMergeRuns;  // what one merge may take
   std::unique_ptr<SortedRewriter> rewriter;
 
   CompactResult result;
@@ -117,17 +139,7 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
       progress.phase = phase;
       if (options.progress) options.progress(progress);
     };
-    // The largest file one sort can write: the target, or less when the
-    // memory limit holds fewer rows (bytes per row estimated from the partition).
-    int64_t rows = 0, bytes = 0;
-    for (const DataFile& f : files) {
-      rows += f.record_count;
-      bytes += f.file_size_in_bytes;
-    }
-    const double bytes_per_row = rows > 0 ? static_cast<double>(bytes) / static_cast<double>(rows) : 1.0;
-    const int64_t run_rows =
-        std::max<int64_t>(1, std::min<int64_t>(memory_rows, static_cast<int64_t>(static_cast<double>(target) / bytes_per_row)));
-    const auto small_limit = static_cast<int64_t>(static_cast<double>(run_rows) * bytes_per_row * options.small_file_fraction);
+    const auto small_limit = static_cast<int64_t>(static_cast<double>(target) * options.small_file_fraction);
     std::vector<DataFile> small;
     for (DataFile& f : files)
       if (f.file_size_in_bytes < small_limit) small.push_back(std::move(f));
@@ -142,8 +154,9 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
       result.partitions.push_back(std::move(pc));
       continue;
     }
-    // Runs of at most run_rows rows, one output file each; files ordered by
-    // their first timestamp so the outputs cover narrow time ranges.
+    // Groups of at most merge_rows rows, each one merge cut into files near
+    // the target; files ordered by their first timestamp so the outputs cover
+    // narrow time ranges.
     auto first_ts = [](const DataFile& f) {
       auto it = f.lower_bounds.find(field::kTimestamp);
       return it == f.lower_bounds.end() ? INT64_MIN : DecodeLongBound(it->second);
@@ -151,15 +164,15 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
     std::sort(small.begin(), small.end(), [&](const DataFile& a, const DataFile& b) {
       return std::pair(first_ts(a), a.file_path) < std::pair(first_ts(b), b.file_path);
     });
-    std::vector<std::vector<RewriteInput>> runs(1);
-    int64_t run_fill = 0;
+    std::vector<std::vector<RewriteInput>> groups(1);
+    int64_t group_fill = 0;
     for (const DataFile& f : small) {
-      if (run_fill > 0 && run_fill + f.record_count > run_rows) {
-        runs.emplace_back();
-        run_fill = 0;
+      if (group_fill > 0 && group_fill + f.record_count > merge_rows) {
+        groups.emplace_back();
+        group_fill = 0;
       }
-      runs.back().push_back({f.file_path, f.file_size_in_bytes});
-      run_fill += f.record_count;
+      groups.back().push_back({f.file_path, f.file_size_in_bytes, f.record_count});
+      group_fill += f.record_count;
       pc.files_before += 1;
       pc.bytes_before += f.file_size_in_bytes;
       pc.rows += f.record_count;
@@ -168,14 +181,14 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
     progress.bytes = pc.bytes_before;
     report("rewriting");
     if (!rewriter) {
-      STRATA_ASSIGN_OR_RETURN(rewriter, SortedRewriter::Create(options.bucket, rewrite_options));
+      STRATA_ASSIGN_OR_RETURN(rewriter, SortedRewriter::Create(store, rewrite_options));
     }
     TempDir spool("strata-compact");
     std::vector<RewrittenFile> rewritten;
-    for (size_t r = 0; r < runs.size(); ++r) {
-      STRATA_ASSIGN_OR_RETURN(auto files_of_run,
-                              rewriter->Rewrite(runs[r], spool.path() + "/run-" + std::to_string(r)));
-      for (auto& f : files_of_run) rewritten.push_back(std::move(f));
+    for (size_t g = 0; g < groups.size(); ++g) {
+      STRATA_ASSIGN_OR_RETURN(auto files_of_group,
+                              rewriter->Rewrite(groups[g], spool.path() + "/file-" + std::to_string(g)));
+      for (auto& f : files_of_group) rewritten.push_back(std::move(f));
     }
     int64_t rows_after = 0;
     for (const RewrittenFile& r : rewritten) rows_after += r.file.record_count;
@@ -184,7 +197,7 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
                               std::to_string(rows_after) + " rows from files whose manifests say " +
                               std::to_string(pc.rows) + "; nothing was committed");
     report("uploading");
-    STRATA_ASSIGN_OR_RETURN(Uploaded uploaded, Upload(table, partition, &rewritten));
+    STRATA_ASSIGN_OR_RETURN(Uploaded uploaded, Upload(table, output, partition, &rewritten));
     rewritten.clear();
 
     report("committing");
@@ -200,7 +213,7 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
       const bool landed = now.ok() && now->metadata.FindSnapshot(request.snapshot_id);
       const bool ambiguous = committed.status().code() == StatusCode::kUnavailable;
       if (!landed && !ambiguous)
-        for (const std::string& key : uploaded.keys) (void)table.store().Delete(key);
+        for (const std::string& key : uploaded.keys) (void)output.Delete(key);
       if (!landed)
         return committed.status().WithContext("compacting " + pc.partition + " of " + table.Location() +
                                               (result.compacted() ? " (" + std::to_string(result.compacted()) +

@@ -8,24 +8,27 @@
 // time travel reads them; `strata expire` deletes them once no kept snapshot
 // does.
 //
-// Output size: a file holds at most the rows one sort can take,
-// memory_limit_mb / kSortBytesPerRow (8 KB: DuckDB sorts the 178 columns at
-// full width, and its Parquet writer buffers a row group), and at most
-// target_file_size_mb worth of rows (bytes per row estimated from the
-// partition's files). So the target is reached when the memory allows it:
-// 128 MiB files of ~250-byte rows (~520k rows) need memory_limit_mb ~4,096;
-// the default 512 makes files of up to 65,536 rows (~14 MiB in compact_bench).
-// Which files: the partition's live data files smaller than
+// Output size: target_file_size_mb worth of rows per file (bytes per row
+// estimated from the partition's files, so files come out near the target or
+// somewhat under it: small files compress worse than large ones), at most
+// kMaxMergeRuns x SortedRewriteOptions::RunRows() rows (the rows one merge
+// of sorted runs may take: 1.57M rows at the default 512 MiB, ~400 MiB of
+// typical events). Which files: the partition's live data files smaller than
 // small_file_fraction (3/4) x that output size. Fewer than
 // min_files_to_compact of them: nothing to do (the result says why). They
-// are grouped, in order of their first timestamp, into runs of at most that
-// many rows; each run is sorted into one new file. With no partition given,
-// every partition of the current snapshot is considered.
+// are grouped, in order of their first timestamp, into groups of at most
+// that many rows; each group is rewritten into one new file
+// (compact/sorted_rewrite.h: sorted runs of (memory_limit_mb - 128) / 8 KB rows —
+// DuckDB sorts the 178 columns at full width — merged into the output).
+// With no partition given, every partition of the current snapshot is
+// considered.
 //
-// Memory is bounded whatever the partition's size: one run at a time, under
-// memory_limit_mb (DuckDB), plus 8 bytes per compacted row (id hashes) and
-// 16 bytes per row at the commit (the id index segment of the new files);
-// local disk holds the new files until they are uploaded.
+// Memory is bounded whatever the partition's size: one sort at a time under
+// memory_limit_mb (DuckDB), then one merge (a few MB per run, at most 32
+// runs, plus the Parquet writer's row group), plus 8 bytes per compacted row
+// (id hashes) and 16 bytes per row at the commit (the id index segment of
+// the new files); local disk holds the sorted runs of one file and the new
+// files until they are uploaded.
 //
 // Concurrency: appends may run meanwhile — Replace rebases onto them, so
 // their files stay live. If another compaction or an expiry removed one of
@@ -42,6 +45,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "format/parquet_writer.h"
 #include "iceberg/table.h"
 #include "store/object_store.h"
 
@@ -58,7 +62,14 @@ struct CompactProgress {
 };
 
 struct CompactOptions {
+  /// The table's bucket. When its files span buckets (compacted files in the
+  /// cold tier's), a MountedStore that reaches them all.
   std::shared_ptr<ObjectStore> bucket;
+  /// Where the new files go, under the table's key layout
+  /// (`<table>/data/<partition>/...`): the cold tier's bucket when it is not
+  /// the table's (docs/TIERING.md); null: `bucket`. A bucket `bucket` does not
+  /// reach is mounted beside it for the call.
+  std::shared_ptr<ObjectStore> output_bucket;
   /// The table's base key in the bucket ("cdc/tenant-1").
   std::string table;
   /// "year=2024/month=1/day=15/hour=10" (daily and monthly tables: fewer
@@ -68,10 +79,14 @@ struct CompactOptions {
   int min_files_to_compact = 4;
   /// Files smaller than target x this are compacted (0 < f <= 1).
   double small_file_fraction = 0.75;
-  /// DuckDB's memory limit for the sort (spills to disk past it), >= 64.
+  /// DuckDB's memory limit for the sort (spills to disk past it), >= 256.
   int64_t memory_limit_mb = 512;
-  /// DuckDB threads; 0 = one per core.
+  /// DuckDB threads of the sort; 0 = one (see kMaxSortThreads; more need
+  /// more memory per row). The new files are encoded with parquet.threads.
   int threads = 0;
+  /// Compression and row groups of the new files (the sink's defaults); the
+  /// files are cut at row-group boundaries.
+  ParquetOptions parquet;
   CommitOptions commit;
   /// Called from the calling thread as work starts on each phase (optional).
   std::function<void(const CompactProgress&)> progress;

@@ -3,8 +3,9 @@
 // read identically (every row, every column), point lookups go through the id
 // index to the new file, time travel reads the old files, metrics add up to
 // the sink's, and the daily scheme / all-partitions / nothing-to-do / bad
-// partition paths behave. SortedRewriter is checked for files cut at the
-// target size and one sorted run across them.
+// partition paths behave. A partition many times larger than one sort is
+// sorted in runs (files larger than a run sliced) and merged into one file
+// whose rows are in (timestamp, id) order.
 #include "compact/compact_partition.h"
 
 #include <gtest/gtest.h>
@@ -17,7 +18,11 @@
 #include "compact/sorted_rewrite.h"
 #include "format/column_metrics.h"
 #include "query/iceberg_reader.h"
+#include "query/iceberg_sql.h"
+#include "query/sql_engine.h"
+#include "iceberg/table_maintenance.h"
 #include "sink/iceberg_sink.h"
+#include "store/mounted_store.h"
 #include "sink/sink_test_util.h"
 
 namespace strata {
@@ -243,24 +248,162 @@ TEST_F(CompactTest, APartitionThatDoesNotMatchTheSpecSaysWhatTheTableHas) {
   EXPECT_TRUE(missing.status().IsNotFound()) << missing.status();
 }
 
-TEST_F(CompactTest, TheMemoryLimitSplitsThePartitionIntoSortedRunsOfBoundedRows) {
-  Ingest(10, 4000, kHour10, 1.0);  // 40,000 rows; 256 MiB holds 32,768 rows per sort
+TEST_F(CompactTest, APartitionLargerThanOneSortIsSortedInRunsAndMergedIntoOneFile) {
+  Ingest(2, 30000, kHour10, 1.0);  // two files of 30,000 rows: each larger than a run
+  Ingest(4, 1000, kHour10, 1.0);   // and four small ones
   const std::vector<std::string> rows_before = Rows();
+  ASSERT_EQ(rows_before.size(), 64000u);
   CompactOptions o = Options();
-  o.memory_limit_mb = 256;
+  o.memory_limit_mb = 256;  // 16,384 rows per sort: 64,000 rows are 5-6 sorted runs
+  o.min_files_to_compact = 2;
   auto result = CompactPartition(o);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->compacted(), 1) << result->partitions.at(0).skipped_reason;
-  EXPECT_EQ(result->files_before, 10);
-  EXPECT_EQ(result->files_after, 2);
+  EXPECT_EQ(result->files_before, 6);
+  EXPECT_EQ(result->files_after, 1);
   const std::vector<DataFile> now = Live(Load());
-  ASSERT_EQ(now.size(), 2u);
-  for (const DataFile& f : now) {
-    EXPECT_LE(f.record_count, (int64_t{256} << 20) / kSortBytesPerRow);
-    EXPECT_EQ(f.split_offsets.size(), 1u);  // one row group of up to 65,536 rows
+  ASSERT_EQ(now.size(), 1u);
+  EXPECT_EQ(now[0].record_count, 64000);
+  EXPECT_GT(now[0].record_count, 2 * ((int64_t{256} << 20) - kSortFixedBytes) / kSortBytesPerRow);  // many sorts' worth
+  EXPECT_EQ(Rows(), rows_before);  // every row once, every column
+
+  // The file's rows, in file order, never go backwards in (timestamp, id).
+  auto engine = SqlEngine::Create();
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  auto backwards = (*engine)->Query(
+      "SELECT * FROM read_parquet('" + LocalPathForLocation(now[0].file_path) + "', file_row_number = true)",
+      "SELECT count(*) FROM (SELECT \"timestamp\" < lag(\"timestamp\") OVER w OR (\"timestamp\" = lag(\"timestamp\") OVER w "
+      "AND id < lag(id) OVER w) AS back FROM events WINDOW w AS (ORDER BY file_row_number)) WHERE back",
+      {});
+  ASSERT_TRUE(backwards.ok()) << backwards.status();
+  EXPECT_EQ(backwards->rows.at(0).at(0), Cell(int64_t{0}));
+}
+
+TEST_F(CompactTest, TheMergeIsCutIntoFilesNearTheTargetSizeInSortOrder) {
+  Ingest(16, 4000, kHour10, 1.0);  // 64,000 rows, ~4-5 MiB once compacted
+  const std::vector<std::string> rows_before = Rows();
+  CompactOptions o = Options();
+  o.target_file_size_mb = 1;
+  o.parquet.row_group_size = 2048;  // cuts fall every 2,048 rows (~150 KB)
+  auto result = CompactPartition(o);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->compacted(), 1) << result->partitions.at(0).skipped_reason;
+  EXPECT_EQ(result->files_before, 16);
+  const std::vector<DataFile> now = Live(Load());
+  ASSERT_GE(now.size(), 3u);
+  EXPECT_EQ(result->files_after, static_cast<int64_t>(now.size()));
+  std::vector<DataFile> by_time = now;
+  std::sort(by_time.begin(), by_time.end(), [](const DataFile& a, const DataFile& b) {
+    return DecodeLongBound(a.lower_bounds.at(field::kTimestamp)) < DecodeLongBound(b.lower_bounds.at(field::kTimestamp));
+  });
+  int64_t rows = 0;
+  for (size_t i = 0; i < by_time.size(); ++i) {
+    const DataFile& f = by_time[i];
+    rows += f.record_count;
+    EXPECT_EQ(f.record_count % 2048 == 0 || i + 1 == by_time.size(), true) << "cut off a row-group boundary: " << i;
+    const double mib = static_cast<double>(f.file_size_in_bytes) / (1 << 20);
+    if (i + 1 < by_time.size()) {
+      EXPECT_GT(mib, 0.85) << "file " << i;
+      EXPECT_LT(mib, 1.15) << "file " << i;
+    } else {
+      EXPECT_LT(mib, 1.4) << "the last file";
+    }
+    // One merge: the files follow each other in (timestamp, id) order.
+    if (i > 0)
+      EXPECT_LE(DecodeLongBound(by_time[i - 1].upper_bounds.at(field::kTimestamp)),
+                DecodeLongBound(f.lower_bounds.at(field::kTimestamp)));
   }
-  EXPECT_EQ(now[0].record_count + now[1].record_count, 40000);
+  EXPECT_EQ(rows, 64000);
   EXPECT_EQ(Rows(), rows_before);
+}
+
+TEST_F(CompactTest, NewFilesGoToTheColdBucketAndReadsThroughTheMountFindEveryEvent) {
+  Ingest(12, 250, kHour10, 1.0);
+  Ingest(2, 100, kHour10 + 3'600'000'000, 1.0);
+  const TableState before = Load();
+  const int64_t before_id = *before.metadata.current_snapshot_id;
+  const std::vector<std::string> rows_before = Rows();
+  TempDir cold_dir;
+  std::shared_ptr<LocalStore> cold = OpenLocalBucket(cold_dir);
+
+  CompactOptions o = Options();
+  o.output_bucket = cold;
+  auto result = CompactPartition(o);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->compacted(), 1) << result->partitions.at(0).skipped_reason;
+
+  // The new file is in the cold bucket, under the table's key layout; the
+  // table's bucket got no new data file.
+  std::vector<DataFile> now = Live(Load());
+  ASSERT_EQ(now.size(), 3u);
+  const DataFile* fresh = nullptr;
+  for (const DataFile& f : now)
+    if (f.file_path.starts_with(cold->Uri() + "/")) fresh = &f;
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_TRUE(fresh->file_path.starts_with(cold->Uri() + "/" + kTable + "/data/year=2024/month=01/day=15/hour=10/"))
+      << fresh->file_path;
+  EXPECT_TRUE(cold->Head(*cold->KeyFor(fresh->file_path)).ok());
+  auto warm_files = bucket_->ListAll(std::string(kTable) + "/data/");
+  ASSERT_TRUE(warm_files.ok());
+  EXPECT_EQ(warm_files->size(), 14u) << "the 14 files the sink wrote, no new one";
+
+  // Through a store that mounts the cold bucket: every row, the lookup via
+  // the id index and the row reader, and time travel to the old files.
+  auto mounted = MountedStore::Create(bucket_, {{"cold", cold}});
+  ASSERT_TRUE(mounted.ok()) << mounted.status();
+  auto reader = IcebergReader::Open(*mounted);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto all = [&](std::optional<int64_t> snapshot) {
+    ReadOptions ro;
+    if (snapshot) ro.snapshot = SnapshotSelector::ById(*snapshot);
+    auto r = (*reader)->Query(*TableRef::Namespace("cdc/", kNs), "SELECT * FROM events ORDER BY id, lsn", ro);
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<std::string> out;
+    if (r.ok())
+      for (size_t i = 0; i < r->rows.size(); ++i) out.push_back(RowToJson(*r, i));
+    return out;
+  };
+  EXPECT_EQ(all(std::nullopt), rows_before);
+  EXPECT_EQ(all(before_id), rows_before);
+  int looked_up = 0;
+  for (const std::string& json : rows_before) {
+    if (json.find("\"hour\":10") == std::string::npos || looked_up == 3) continue;
+    const size_t at = json.find("\"id\":\"") + 6;
+    const std::string id = json.substr(at, json.find('"', at) - at);
+    ReadReport report;
+    auto record = (*reader)->GetRecord(LookupRequest{kTable, std::nullopt, id, std::nullopt, false}, &report);
+    ASSERT_TRUE(record.ok()) << record.status();
+    ASSERT_TRUE(record->has_value()) << id;
+    EXPECT_TRUE(report.used_id_index);
+    EXPECT_TRUE(report.used_row_reader);
+    EXPECT_EQ((*record)->file.file_path, fresh->file_path);
+    ++looked_up;
+  }
+  EXPECT_EQ(looked_up, 3);
+
+  // Without the mount, reading the cold file is a clear error, not a wrong answer.
+  auto unmounted = Reader()->Query(*TableRef::Namespace("cdc/", kNs), "SELECT COUNT(*) FROM events", {});
+  ASSERT_FALSE(unmounted.ok());
+  EXPECT_NE(unmounted.status().message().find(fresh->file_path), std::string::npos) << unmounted.status();
+  EXPECT_NE(unmounted.status().message().find("--cold-bucket"), std::string::npos) << unmounted.status();
+
+  // Expiry through the mount deletes the replaced warm files and keeps the
+  // cold one; orphan removal lists the cold bucket too.
+  IcebergTable table(*mounted, kTable);
+  ExpireOptions expire;
+  expire.older_than_ms = NowMillis() + 1000;
+  auto expired = ExpireSnapshots(table, expire);
+  ASSERT_TRUE(expired.ok()) << expired.status();
+  EXPECT_EQ(expired->deleted.data_files, 12);
+  EXPECT_TRUE(cold->Head(*cold->KeyFor(fresh->file_path)).ok());
+  ASSERT_TRUE(cold->Put(std::string(kTable) + "/data/stray.parquet", "not referenced").ok());
+  OrphanOptions orphans;
+  orphans.older_than_ms = NowMillis() + 1000;
+  auto removed = RemoveOrphanFiles(table, orphans);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(removed->deleted.keys, std::vector<std::string>{"@cold/" + std::string(kTable) + "/data/stray.parquet"});
+  EXPECT_TRUE(cold->Head(std::string(kTable) + "/data/stray.parquet").status().IsNotFound());
+  EXPECT_EQ(all(std::nullopt), rows_before);
 }
 
 }  // namespace

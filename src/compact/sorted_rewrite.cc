@@ -6,7 +6,6 @@
 #include <optional>
 
 #include "common/temp_dir.h"
-#include "compact/metrics_merge.h"
 #include "duckdb.hpp"
 #include "event/schema.h"
 #include "iceberg/id_index.h"
@@ -45,7 +44,44 @@ Value CellOf(duckdb::Vector& vec, ColumnType type, idx_t row) {
   return std::monostate{};
 }
 
-// The sort key of an event, as SortForDataFile orders rows.
+// One input of a run: a whole file, or its rows [begin, end) (end < 0: to
+// the end) when the file alone holds more rows than a run.
+struct RunPiece {
+  RewriteInput input;
+  int64_t begin = 0;
+  int64_t end = -1;
+  bool whole() const { return begin == 0 && end < 0; }
+};
+
+// Cuts `inputs`, in order, into runs of at most `run_rows` rows (by their
+// record counts): whole files while they fit, and a file larger than a run in
+// slices of run_rows rows, each a run of its own (its last slice reads to the
+// file's end, so a wrong record count loses no row: the caller compares counts).
+std::vector<std::vector<RunPiece>> CutRuns(const std::vector<RewriteInput>& inputs, int64_t run_rows) {
+  std::vector<std::vector<RunPiece>> runs(1);
+  int64_t fill = 0;
+  auto start_run = [&] {
+    if (fill > 0) runs.emplace_back();
+    fill = 0;
+  };
+  for (const RewriteInput& in : inputs) {
+    if (fill + in.rows > run_rows) start_run();
+    if (in.rows <= run_rows) {
+      runs.back().push_back({in});
+      fill += in.rows;
+      continue;
+    }
+    for (int64_t begin = 0; begin < in.rows; begin += run_rows) {
+      start_run();
+      const bool last = begin + run_rows >= in.rows;
+      runs.back().push_back({in, begin, last ? -1 : begin + run_rows});
+      fill = last ? in.rows - begin : run_rows;
+    }
+  }
+  return runs;
+}
+
+// The sort key of a row, as SortForDataFile orders rows.
 struct SortKey {
   std::optional<int64_t> timestamp;
   std::string id;
@@ -55,13 +91,192 @@ struct SortKey {
   }
 };
 
+// Where the merge reads one sorted run file: a streaming query on its own
+// connection, positioned at one row.
+class RunCursor {
+ public:
+  RunCursor(duckdb::DuckDB& db, std::string path) : con_(db), path_(std::move(path)) {}
+
+  // Starts the query and moves to the first row.
+  Status Open() {
+    try {
+      result_ = con_.SendQuery("SELECT * FROM read_parquet(" + SqlLiteral(path_) + ")");
+    } catch (const std::exception& e) {
+      return Status::IOError("reading run " + path_ + ": " + e.what());
+    }
+    if (result_->HasError()) return Status::IOError("reading run " + path_ + ": " + result_->GetError());
+    return Advance();
+  }
+
+  bool done() const { return done_; }
+  const SortKey& key() const { return key_; }
+
+  // The current row as an Event.
+  Event Row() const {
+    const auto& columns = UnifiedEventColumns();
+    std::vector<Event::Field> fields;
+    fields.reserve(32);
+    for (size_t c = 0; c < columns.size(); ++c) {
+      duckdb::Vector& vec = chunk_->data[c];
+      if (duckdb::FlatVector::Validity(vec).RowIsValid(row_))
+        fields.emplace_back(static_cast<uint16_t>(columns[c].field_id), CellOf(vec, columns[c].type, row_));
+    }
+    return Event::FromFields(std::move(fields));
+  }
+
+  // Moves to the next row (done() past the last); Internal when the run goes
+  // backwards.
+  Status Advance() {
+    if (chunk_ && ++row_ < chunk_->size()) return ReadKey();
+    for (;;) {
+      try {
+        chunk_ = result_->Fetch();
+      } catch (const std::exception& e) {
+        return Status::IOError("reading run " + path_ + ": " + e.what());
+      }
+      if (result_->HasError()) return Status::IOError("reading run " + path_ + ": " + result_->GetError());
+      if (!chunk_ || chunk_->size() == 0) {
+        done_ = true;
+        chunk_.reset();
+        return Status::OK();
+      }
+      if (chunk_->ColumnCount() != UnifiedEventColumns().size())
+        return Status::Internal("run " + path_ + " has " + std::to_string(chunk_->ColumnCount()) + " columns, not " +
+                                std::to_string(UnifiedEventColumns().size()));
+      chunk_->Flatten();
+      row_ = 0;
+      return ReadKey();
+    }
+  }
+
+ private:
+  Status ReadKey() {
+    SortKey next;
+    duckdb::Vector& ts = chunk_->data[field::kTimestamp - 1];
+    if (duckdb::FlatVector::Validity(ts).RowIsValid(row_))
+      next.timestamp = duckdb::FlatVector::GetData<duckdb::timestamp_tz_t>(ts)[row_].value;
+    duckdb::Vector& id = chunk_->data[field::kId - 1];
+    if (duckdb::FlatVector::Validity(id).RowIsValid(row_)) {
+      const auto& s = duckdb::FlatVector::GetData<duckdb::string_t>(id)[row_];
+      next.id.assign(s.GetData(), s.GetSize());
+    }
+    if (started_ && next < key_) return Status::Internal("sorted run " + path_ + " is out of (timestamp, id) order");
+    key_ = std::move(next);
+    started_ = true;
+    return Status::OK();
+  }
+
+  duckdb::Connection con_;
+  std::string path_;
+  std::unique_ptr<duckdb::QueryResult> result_;
+  std::unique_ptr<duckdb::DataChunk> chunk_;
+  idx_t row_ = 0;
+  SortKey key_;
+  bool started_ = false;
+  bool done_ = false;
+};
+
+// The rows of several sorted runs in (timestamp, id) order — ties in run
+// order — for ParquetWriter::WriteStream, cut into files near a target size;
+// hashes every id on the way.
+//
+// The cut: DuckDB writes a row group to the file as soon as its last chunk
+// arrives, so at each row-group boundary the file's size on disk is the size
+// of its finished row groups. The file ends there when one more row group
+// (their average size) would take it further past the target than stopping
+// leaves it short — unless what is left of the merge would make a file under
+// a quarter of the target (then it goes into this one).
+class MergeStream : public RowStream {
+ public:
+  MergeStream(std::vector<std::unique_ptr<RunCursor>> runs, int64_t total_rows, int64_t target_bytes,
+              int64_t row_group_rows)
+      : runs_(std::move(runs)), left_(total_rows), target_(target_bytes), row_group_(row_group_rows) {
+    for (size_t i = 0; i < runs_.size(); ++i)
+      if (!runs_[i]->done()) heap_.push_back(i);
+    std::make_heap(heap_.begin(), heap_.end(), Later{this});
+  }
+
+  bool done() const { return heap_.empty(); }
+
+  // Starts the next output file, at `path`.
+  void StartFile(std::string path) {
+    path_ = std::move(path);
+    file_rows_ = 0;
+    id_hashes_.clear();
+  }
+
+  Result<std::span<const Event* const>> Next(size_t max) override {
+    events_.clear();
+    rows_.clear();
+    if (FileIsFull()) return std::span<const Event* const>();
+    while (events_.size() < max && !heap_.empty()) {
+      std::pop_heap(heap_.begin(), heap_.end(), Later{this});
+      RunCursor& run = *runs_[heap_.back()];
+      events_.push_back(run.Row());
+      if (events_.back().Has(field::kId)) id_hashes_.push_back(IdHash(events_.back().id()));
+      STRATA_RETURN_IF_ERROR(run.Advance());
+      if (run.done()) {
+        heap_.pop_back();
+      } else {
+        std::push_heap(heap_.begin(), heap_.end(), Later{this});
+      }
+    }
+    for (const Event& e : events_) rows_.push_back(&e);
+    file_rows_ += static_cast<int64_t>(rows_.size());
+    left_ -= static_cast<int64_t>(rows_.size());
+    return std::span<const Event* const>(rows_);
+  }
+
+  // The id hashes of the current file's rows.
+  std::vector<uint64_t> TakeIdHashes() { return std::move(id_hashes_); }
+
+ private:
+  bool FileIsFull() const {
+    if (file_rows_ == 0 || file_rows_ % row_group_ != 0) return false;
+    std::error_code ec;
+    const auto on_disk = static_cast<int64_t>(std::filesystem::file_size(path_, ec));
+    if (ec || on_disk <= 0) return false;
+    const int64_t group_bytes = on_disk / (file_rows_ / row_group_);
+    const double bytes_per_row = static_cast<double>(on_disk) / static_cast<double>(file_rows_);
+    const bool tail_is_tiny = static_cast<double>(left_) * bytes_per_row < static_cast<double>(target_) / 4;
+    return on_disk + group_bytes / 2 >= target_ && !tail_is_tiny;
+  }
+
+  // Heap order: the top is the smallest key, then the lowest run index.
+  struct Later {
+    const MergeStream* self;
+    bool operator()(size_t a, size_t b) const {
+      const SortKey& ka = self->runs_[a]->key();
+      const SortKey& kb = self->runs_[b]->key();
+      if (kb < ka) return true;
+      if (ka < kb) return false;
+      return a > b;
+    }
+  };
+
+  std::vector<std::unique_ptr<RunCursor>> runs_;
+  std::vector<size_t> heap_;  // runs not yet done
+  int64_t left_;              // rows the manifests say are still to come (for the tail rule only)
+  int64_t target_;
+  int64_t row_group_;
+  std::string path_;
+  int64_t file_rows_ = 0;
+  std::vector<Event> events_;
+  std::vector<const Event*> rows_;
+  std::vector<uint64_t> id_hashes_;
+};
+
 }  // namespace
 
 Status SortedRewriteOptions::Validate() const {
-  if (memory_limit_bytes < (int64_t{64} << 20))
-    return Status::InvalidArgument("compaction memory limit must be at least 64 MiB, got " +
-                                   std::to_string(memory_limit_bytes) + " bytes");
+  if (memory_limit_bytes < kMinRewriteMemoryBytes)
+    return Status::InvalidArgument("compaction memory limit must be at least " +
+                                   std::to_string(kMinRewriteMemoryBytes >> 20) + " MiB, got " +
+                                   std::to_string(memory_limit_bytes >> 20) + " MiB");
   if (threads < 0) return Status::InvalidArgument("compaction threads must be >= 0");
+  if (target_file_bytes < (int64_t{1} << 20))
+    return Status::InvalidArgument("compaction target file size must be at least 1 MiB, got " +
+                                   std::to_string(target_file_bytes) + " bytes");
   return parquet.Validate();
 }
 
@@ -73,6 +288,7 @@ struct SortedRewriter::Impl {
   std::unique_ptr<TempDir> spill;  // DuckDB's temporary directory (sort spills); one per instance
   std::unique_ptr<duckdb::DuckDB> db;
   std::unique_ptr<duckdb::Connection> con;
+  std::unique_ptr<ParquetWriter> writer;  // the output file (its own DuckDB)
 
   Status Run(const std::string& sql) {
     try {
@@ -84,97 +300,41 @@ struct SortedRewriter::Impl {
     return Status::OK();
   }
 
-  std::string PathOf(const RewriteInput& input) {
+  // The path DuckDB reads an input at: a plain local file itself, else
+  // through the registered bucket (`Uri() + "/" + key`, which also reaches
+  // the buckets a MountedStore mounts).
+  Result<std::string> PathOf(const RewriteInput& input) {
     if (local_direct) return LocalPathForLocation(input.location);
-    registry.SetSizeHint(input.location, static_cast<uint64_t>(input.size));
-    return input.location;
+    auto key = bucket->KeyFor(input.location);
+    if (!key) return Status::InvalidArgument("data file " + input.location + " is not in bucket " + bucket->Uri());
+    std::string path = bucket->Uri() + "/" + *key;
+    registry.SetSizeHint(path, static_cast<uint64_t>(input.size));
+    return path;
   }
 
-  std::string CopyOptions() const {
-    std::string field_ids;
+  // Sorts the rows of `pieces` into the run file `path`.
+  Status SortRun(const std::vector<RunPiece>& pieces, const std::string& path) {
+    // Each column cast to the type the sink writes (other writers' files may differ).
+    std::string columns;
     for (const ColumnSpec& col : UnifiedEventColumns())
-      field_ids += (field_ids.empty() ? "" : ", ") + SqlLiteral(col.name) + ": " + std::to_string(col.field_id);
-    const ParquetOptions& p = options.parquet;
-    return "FORMAT parquet, COMPRESSION " + p.compression +
-           (p.compression == "zstd" ? ", COMPRESSION_LEVEL " + std::to_string(p.compression_level) : "") +
-           ", ROW_GROUP_SIZE " + std::to_string(p.row_group_size) + ", FIELD_IDS {" + field_ids + "}";
-  }
-
-  // Streams `file` back: metrics, order check, id hashes.
-  Status Check(RewrittenFile* out, std::optional<SortKey>* last) {
-    WrittenFile& file = out->file;
-    std::unique_ptr<duckdb::QueryResult> result;
-    try {
-      result = con->SendQuery("SELECT * FROM read_parquet(" + SqlLiteral(file.local_path) + ")");
-    } catch (const std::exception& e) {
-      return Status::IOError("reading back " + file.local_path + ": " + e.what());
-    }
-    if (result->HasError()) return Status::IOError("reading back " + file.local_path + ": " + result->GetError());
-    const auto& columns = UnifiedEventColumns();
-    MetricsMerger merger;
-    int id_field = FindColumn("id")->field_id;
-    for (;;) {
-      std::unique_ptr<duckdb::DataChunk> chunk;
-      try {
-        chunk = result->Fetch();
-      } catch (const std::exception& e) {
-        return Status::IOError("reading back " + file.local_path + ": " + e.what());
+      columns += (columns.empty() ? "" : ", ") + std::string("CAST(") + SqlLiteral(col.name, '"') + " AS " +
+                 std::string(SqlTypeName(col.type)) + ") AS " + SqlLiteral(col.name, '"');
+    std::string whole, sliced;
+    for (const RunPiece& p : pieces) {
+      STRATA_ASSIGN_OR_RETURN(std::string path, PathOf(p.input));
+      if (p.whole()) {
+        whole += (whole.empty() ? "" : ", ") + SqlLiteral(path);
+        continue;
       }
-      if (result->HasError()) return Status::IOError("reading back " + file.local_path + ": " + result->GetError());
-      if (!chunk || chunk->size() == 0) break;
-      if (chunk->ColumnCount() != columns.size())
-        return Status::Internal("rewritten file " + file.local_path + " has " + std::to_string(chunk->ColumnCount()) +
-                                " columns, not " + std::to_string(columns.size()));
-      chunk->Flatten();
-      std::vector<Event> events(chunk->size());
-      for (size_t c = 0; c < columns.size(); ++c) {
-        duckdb::Vector& vec = chunk->data[c];
-        auto& validity = duckdb::FlatVector::Validity(vec);
-        for (idx_t row = 0; row < chunk->size(); ++row)
-          if (validity.RowIsValid(row)) events[row].Set(columns[c].field_id, CellOf(vec, columns[c].type, row));
-      }
-      MetricsCollector metrics;
-      for (const Event& e : events) {
-        SortKey key{e.timestamp_us(), std::string(e.id())};
-        if (*last && key < **last)
-          return Status::Internal("rewritten rows are out of (timestamp, id) order in " + file.local_path);
-        *last = std::move(key);
-        metrics.Add(e);
-        if (e.Has(id_field)) out->id_hashes.push_back(IdHash(e.id()));
-      }
-      merger.Add(metrics.Finish());
-      file.record_count += static_cast<int64_t>(events.size());
+      sliced += " UNION ALL SELECT " + columns + " FROM read_parquet(" + SqlLiteral(path) +
+                ", file_row_number = true) WHERE file_row_number >= " + std::to_string(p.begin) +
+                (p.end < 0 ? std::string() : " AND file_row_number < " + std::to_string(p.end));
     }
-    file.metrics = merger.metrics();
-    return FileFacts(&file);
-  }
-
-  // Column sizes, row-group offsets and the file size, from the footer.
-  Status FileFacts(WrittenFile* file) {
-    std::unique_ptr<duckdb::MaterializedQueryResult> result;
-    try {
-      result = con->Query(
-          "SELECT path_in_schema, sum(total_compressed_size), list(COALESCE(dictionary_page_offset, data_page_offset) ORDER BY row_group_id) "
-          "FROM parquet_metadata(" + SqlLiteral(file->local_path) + ") GROUP BY path_in_schema");
-    } catch (const std::exception& e) {
-      return Status::IOError("parquet_metadata of " + file->local_path + ": " + e.what());
-    }
-    if (result->HasError()) return Status::IOError("parquet_metadata of " + file->local_path + ": " + result->GetError());
-    std::vector<int64_t> starts;
-    for (auto& m : file->metrics) m.column_size_bytes = 0;
-    for (idx_t row = 0; row < result->RowCount(); ++row) {
-      const ColumnSpec* spec = FindColumn(result->GetValue(0, row).ToString());
-      if (spec) file->metrics[spec->field_id - 1].column_size_bytes = result->GetValue(1, row).GetValue<int64_t>();
-      const auto offsets = duckdb::ListValue::GetChildren(result->GetValue(2, row));
-      if (starts.empty()) starts.assign(offsets.size(), INT64_MAX);
-      for (size_t g = 0; g < offsets.size() && g < starts.size(); ++g)
-        starts[g] = std::min(starts[g], offsets[g].GetValue<int64_t>());
-    }
-    file->split_offsets = std::move(starts);
-    std::error_code ec;
-    file->file_size_bytes = static_cast<int64_t>(std::filesystem::file_size(file->local_path, ec));
-    if (ec) return Status::IOError("cannot stat " + file->local_path + ": " + ec.message());
-    return Status::OK();
+    std::string rows = whole.empty() ? sliced.substr(std::string_view(" UNION ALL ").size())
+                                     : "SELECT " + columns + " FROM read_parquet([" + whole + "])" + sliced;
+    return Run("COPY (SELECT * FROM (" + rows + ") ORDER BY \"timestamp\" ASC NULLS FIRST, \"id\" ASC NULLS FIRST) TO " +
+               SqlLiteral(path) + " (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 2048)")
+        .WithContext("sorting " + std::to_string(pieces.size()) + " files");
   }
 };
 
@@ -193,7 +353,7 @@ Result<std::unique_ptr<SortedRewriter>> SortedRewriter::Create(std::shared_ptr<O
     duckdb::DBConfig config;
     config.options.autoload_known_extensions = false;
     config.options.autoinstall_known_extensions = false;
-    if (options.threads > 0) config.options.maximum_threads = options.threads;
+    config.options.maximum_threads = static_cast<idx_t>(options.threads > 0 ? options.threads : kMaxSortThreads);
     config.options.maximum_memory = static_cast<idx_t>(options.memory_limit_bytes);
     impl->db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
     impl->con = std::make_unique<duckdb::Connection>(*impl->db);
@@ -208,6 +368,7 @@ Result<std::unique_ptr<SortedRewriter>> SortedRewriter::Create(std::shared_ptr<O
   STRATA_RETURN_IF_ERROR(impl->Run("SET preserve_insertion_order = true"));
   impl->spill = std::make_unique<TempDir>("strata-compact-spill");
   STRATA_RETURN_IF_ERROR(impl->Run("SET temp_directory = " + SqlLiteral(impl->spill->path())));
+  STRATA_ASSIGN_OR_RETURN(impl->writer, ParquetWriter::Create(options.parquet));
   return std::unique_ptr<SortedRewriter>(new SortedRewriter(std::move(impl)));
 }
 
@@ -221,31 +382,37 @@ Result<std::vector<RewrittenFile>> SortedRewriter::Rewrite(const std::vector<Rew
   if (ec) return Status::IOError("cannot create " + out_dir + ": " + ec.message());
   if (!fs::is_empty(out_dir, ec)) return Status::InvalidArgument("rewrite output directory " + out_dir + " is not empty");
 
-  std::string files;
-  for (const RewriteInput& in : inputs) files += (files.empty() ? "" : ", ") + SqlLiteral(impl_->PathOf(in));
-  // Each column cast to the type the sink writes (other writers' files may differ).
-  std::string columns;
-  for (const ColumnSpec& col : UnifiedEventColumns())
-    columns += (columns.empty() ? "" : ", ") + std::string("CAST(") + SqlLiteral(col.name, '"') + " AS " +
-               std::string(SqlTypeName(col.type)) + ") AS " + SqlLiteral(col.name, '"');
-  const std::string out_path = out_dir + "/part_0.parquet";
-  const std::string sql = "COPY (SELECT " + columns + " FROM read_parquet([" + files +
-                          "]) ORDER BY \"timestamp\" ASC NULLS FIRST, \"id\" ASC NULLS FIRST) TO " +
-                          SqlLiteral(out_path) + " (" + impl_->CopyOptions() + ")";
-  Status copied = impl_->Run(sql);
-  STRATA_RETURN_IF_ERROR(copied.WithContext("rewriting " + std::to_string(inputs.size()) + " files"));
-
-  std::vector<std::pair<int64_t, std::string>> parts = {{0, out_path}};
+  // Pass 1: runs of at most RunRows() rows, each sorted into a run file.
+  const auto runs = CutRuns(inputs, impl_->options.RunRows());
+  if (static_cast<int64_t>(runs.size()) > kMaxMergeRuns)
+    return Status::InvalidArgument("rewriting " + std::to_string(inputs.size()) + " files would merge " +
+                                   std::to_string(runs.size()) + " sorted runs, more than " +
+                                   std::to_string(kMaxMergeRuns) + "; rewrite fewer rows per output file");
+  TempDir run_dir("strata-compact-runs");
+  std::vector<std::unique_ptr<RunCursor>> cursors;
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const std::string path = run_dir.path() + "/run-" + std::to_string(r) + ".parquet";
+    STRATA_RETURN_IF_ERROR(impl_->SortRun(runs[r], path));
+    cursors.push_back(std::make_unique<RunCursor>(*impl_->db, path));
+  }
+  // Pass 2: merged into the output.
+  bool any_rows = false;
+  for (auto& cursor : cursors) {
+    STRATA_RETURN_IF_ERROR(cursor->Open());
+    any_rows = any_rows || !cursor->done();
+  }
+  if (!any_rows) return std::vector<RewrittenFile>{};
+  int64_t total_rows = 0;
+  for (const RewriteInput& in : inputs) total_rows += in.rows;
+  MergeStream merge(std::move(cursors), total_rows, impl_->options.target_file_bytes,
+                    impl_->options.parquet.row_group_size);
   std::vector<RewrittenFile> out;
-  std::optional<SortKey> last;
-  for (const auto& [n, path] : parts) {
+  while (!merge.done()) {
+    const std::string path = out_dir + "/part_" + std::to_string(out.size()) + ".parquet";
+    merge.StartFile(path);
     RewrittenFile file;
-    file.file.local_path = path;
-    STRATA_RETURN_IF_ERROR(impl_->Check(&file, &last));
-    if (file.file.record_count == 0) {
-      fs::remove(path, ec);
-      continue;
-    }
+    STRATA_ASSIGN_OR_RETURN(file.file, impl_->writer->WriteStream(merge, path));
+    file.id_hashes = merge.TakeIdHashes();
     if (on_file) on_file(file);
     out.push_back(std::move(file));
   }

@@ -1,23 +1,36 @@
 // SortedRewrite: reads a set of UnifiedEvent Parquet files and writes their
-// rows again as one local Parquet file, sorted by (timestamp, id) as the sink
-// sorts them — the data half of compaction. The one translation unit of the
+// rows again as local Parquet files near a target size, sorted by
+// (timestamp, id) as the sink sorts them — the data half of compaction. The one translation unit of the
 // compact layer that includes DuckDB.
 //
-// How: one DuckDB statement, `COPY (SELECT <the 178 columns, cast to the
-// sink's types> FROM read_parquet([...]) ORDER BY timestamp, id) TO <file>
-// (FORMAT parquet, <the sink's options: zstd level 3, ROW_GROUP_SIZE 65536,
-// FIELD_IDS>)`, under DuckDB's memory limit (the sort spills to a temporary
-// directory beside the output). The file is then streamed back once, chunk
-// by chunk (2,048 rows), to compute its Iceberg column metrics with the
-// sink's MetricsCollector (merged per chunk, compact/metrics_merge.h), to
-// check that the rows really are in order, and to hash every id for the id
-// index.
+// How, in two passes:
+//  1. Runs. The inputs are cut, in the order given, into runs of at most
+//     RunRows() rows (by their record counts; a file larger than a run is
+//     read in slices of file_row_number). Each run is one DuckDB statement,
+//     `COPY (SELECT <the 178 columns, cast to the sink's types> FROM
+//     read_parquet([...]) ORDER BY timestamp, id) TO <run file> (snappy,
+//     row groups of 2,048 rows)`, under DuckDB's memory limit.
+//  2. Merge. The sorted run files are read back together, one streaming
+//     query each, and merged by (timestamp, id) — ties in run order — straight
+//     into the output through ParquetWriter::WriteStream (the sink's options:
+//     zstd level 3, row groups of 65,536 rows, field ids), which also collects
+//     the Iceberg column metrics. Each run is checked to be in order as it is
+//     read, and every id is hashed for the id index. The merged rows are cut
+//     into files at the row-group boundary nearest target_file_bytes (by the
+//     size DuckDB has written so far), so the files come out near the target
+//     whatever the rows compress to; the last one takes the rest (a tail
+//     under a quarter of the target joins the file before).
+// So one output file may hold many times the rows one sort can take: its size
+// is bounded by the merge's fan-in (kMaxMergeRuns runs), not by memory.
 //
 // Memory: DuckDB sorts rows at their full width — several KB per
-// UnifiedEvent row however sparse (measured: 200,000 rows do not fit in
-// 512 MiB, 16,000 not in 128 MiB; 32,768 fit in 256 MiB) — so callers bound
-// the rows of one call (kSortBytesPerRow below); the read-back holds one
-// chunk of rows as Events plus 8 bytes per row of id hashes.
+// UnifiedEvent row however sparse, plus ~128 MiB of buffers (measured:
+// 200,000 rows do not fit in 512 MiB, 2,000 not in 128 MiB; 28,672 fit in
+// 256 MiB) — hence the run size (kSortBytesPerRow below). The merge holds,
+// per run, one 2,048-row chunk and the reader's current run-file row group
+// (2,048 rows, well under a MB compressed), at most kMaxMergeRuns runs; plus
+// the writer's row group being encoded, a 2,048-row batch of Events and 8
+// bytes per row of id hashes.
 // Thread-safety: one SortedRewriter per thread.
 #pragma once
 
@@ -33,25 +46,44 @@
 
 namespace strata {
 
-/// Memory the sort needs per UnifiedEvent row (see above): a call should
-/// rewrite at most memory_limit_bytes / kSortBytesPerRow rows.
+/// Memory one sort needs besides its rows (DuckDB's per-column buffers of
+/// the reader, the sort and the run writer: measured, 2,000 rows do not sort
+/// in 128 MiB) and per row: a run holds at most
+/// (memory_limit_bytes - kSortFixedBytes) / kSortBytesPerRow rows (measured:
+/// 28,672 rows sort in 256 MiB, but not always beside other work; 65,536 in
+/// 512 MiB: the limits keep a margin). DuckDB's buffers grow with its
+/// threads, and with two threads beside other busy processes 16,384 rows
+/// did not always sort in 256 MiB, so the sort uses kMaxSortThreads (1).
+inline constexpr int64_t kSortFixedBytes = int64_t{128} << 20;
 inline constexpr int64_t kSortBytesPerRow = 8192;
+inline constexpr int kMaxSortThreads = 1;
+/// The smallest memory limit a rewrite accepts.
+inline constexpr int64_t kMinRewriteMemoryBytes = int64_t{256} << 20;
+/// The most runs one output file merges (bounds the merge's memory): a call
+/// should rewrite at most kMaxMergeRuns x RunRows() rows.
+inline constexpr int64_t kMaxMergeRuns = 32;
 
 struct SortedRewriteOptions {
-  /// DuckDB's memory limit; past it the sort spills to disk.
+  /// DuckDB's memory limit, at least kMinRewriteMemoryBytes; past it the sort spills to disk.
   int64_t memory_limit_bytes = int64_t{512} << 20;
-  /// DuckDB worker threads; 0 = one per core.
+  /// DuckDB worker threads of the sort; 0 = kMaxSortThreads. The output's
+  /// encoding uses parquet.threads (0: one per core).
   int threads = 0;
   /// Compression and row groups of the output (the sink's defaults).
   ParquetOptions parquet;
+  /// Output files are cut near this size (at row-group boundaries).
+  int64_t target_file_bytes = int64_t{128} << 20;
 
   Status Validate() const;
+  /// The rows of one run (see kSortBytesPerRow): 49,152 at 512 MiB, 16,384 at 256 MiB.
+  int64_t RunRows() const { return (memory_limit_bytes - kSortFixedBytes) / kSortBytesPerRow; }
 };
 
-// One input: its location (as manifests store it) and size in bytes.
+// One input: its location (as manifests store it), size in bytes and rows.
 struct RewriteInput {
   std::string location;
   int64_t size = 0;
+  int64_t rows = 0;
 };
 
 // One output file, on local disk, with what its manifest entry and the id index need.
@@ -70,11 +102,11 @@ class SortedRewriter {
   SortedRewriter(const SortedRewriter&) = delete;
   SortedRewriter& operator=(const SortedRewriter&) = delete;
 
-  /// Rewrites the rows of `inputs` into one file under `out_dir` (created;
-  /// must be empty), in sort order (an empty result when they hold no rows).
-  /// `on_file` (optional) is told about it once checked. IOError naming
+  /// Rewrites the rows of `inputs` into files under `out_dir` (created;
+  /// must be empty), in sort order across the files (none when they hold no
+  /// rows). `on_file` (optional) is told about each once written. IOError naming
   /// DuckDB's message when a file cannot be read or memory runs out;
-  /// Internal if the output is not sorted.
+  /// Internal if a sorted run is not in order.
   Result<std::vector<RewrittenFile>> Rewrite(const std::vector<RewriteInput>& inputs, const std::string& out_dir,
                                              const std::function<void(const RewrittenFile&)>& on_file = nullptr);
 

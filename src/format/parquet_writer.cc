@@ -7,6 +7,7 @@
 #include "duckdb.hpp"
 #include "duckdb/parser/parsed_data/create_table_function_info.hpp"
 #include "event/schema.h"
+#include "format/metrics_merge.h"
 
 namespace strata {
 namespace {
@@ -60,37 +61,38 @@ void SortForDataFile(std::vector<const Event*>* rows) {
   });
 }
 
-// `strata_rows(pointer)`: a table function that streams the rows handed to
-// Write() straight into DuckDB's Parquet writer, so no intermediate table is
-// built (it would copy every value twice).
-struct RowSource {
-  std::span<const Event* const> rows;
-  size_t row_group_size;  // chunks never straddle a row-group boundary
+// `strata_rows(pointer)`: a table function that streams rows from a
+// RowStream straight into DuckDB's Parquet writer, so no intermediate table
+// is built (it would copy every value twice). The pointer is only ever one
+// this file passes on its own private DuckDB instance (no user SQL runs there).
+struct StreamState {
+  RowStream* stream = nullptr;
+  size_t row_group_size = 0;  // chunks never straddle a row-group boundary
+  int64_t rows = 0;
+  bool done = false;
+  MetricsMerger metrics;  // per batch: the batch's events live only until the next Next()
+  Status error;           // the stream's failure, which aborted the COPY
 };
 
 void FillChunk(duckdb::DataChunk* chunk, std::span<const Event* const> rows);
 
 struct RowsBindData : public duckdb::FunctionData {
-  const RowSource* source = nullptr;
+  StreamState* state = nullptr;
   duckdb::unique_ptr<duckdb::FunctionData> Copy() const override {
     auto copy = duckdb::make_uniq<RowsBindData>();
-    copy->source = source;
+    copy->state = state;
     return copy;
   }
   bool Equals(const duckdb::FunctionData& other) const override {
-    return source == other.Cast<RowsBindData>().source;
+    return state == other.Cast<RowsBindData>().state;
   }
-};
-
-struct RowsScanState : public duckdb::GlobalTableFunctionState {
-  size_t offset = 0;
 };
 
 duckdb::unique_ptr<duckdb::FunctionData> RowsBind(duckdb::ClientContext&, duckdb::TableFunctionBindInput& input,
                                                   duckdb::vector<duckdb::LogicalType>& return_types,
                                                   duckdb::vector<std::string>& names) {
   auto data = duckdb::make_uniq<RowsBindData>();
-  data->source = reinterpret_cast<const RowSource*>(static_cast<uintptr_t>(input.inputs[0].GetValue<uint64_t>()));
+  data->state = reinterpret_cast<StreamState*>(static_cast<uintptr_t>(input.inputs[0].GetValue<uint64_t>()));
   for (const ColumnSpec& col : UnifiedEventColumns()) {
     return_types.push_back(DuckTypeOf(col.type));
     names.emplace_back(col.name);
@@ -98,20 +100,51 @@ duckdb::unique_ptr<duckdb::FunctionData> RowsBind(duckdb::ClientContext&, duckdb
   return data;
 }
 
+// One scan at a time (MaxThreads 1): the stream is read in order by one thread.
 duckdb::unique_ptr<duckdb::GlobalTableFunctionState> RowsInit(duckdb::ClientContext&, duckdb::TableFunctionInitInput&) {
-  return duckdb::make_uniq<RowsScanState>();
+  return duckdb::make_uniq<duckdb::GlobalTableFunctionState>();
 }
 
 void RowsScan(duckdb::ClientContext&, duckdb::TableFunctionInput& input, duckdb::DataChunk& output) {
-  const auto& rows = input.bind_data->Cast<RowsBindData>().source->rows;
-  auto& state = input.global_state->Cast<RowsScanState>();
+  StreamState& state = *input.bind_data->Cast<RowsBindData>().state;
+  output.SetCardinality(0);
+  if (state.done) return;
   // DuckDB closes a row group only at a chunk boundary: cut chunks there.
-  const size_t group = input.bind_data->Cast<RowsBindData>().source->row_group_size;
-  const size_t count = std::min<size_t>({static_cast<size_t>(STANDARD_VECTOR_SIZE), rows.size() - state.offset,
-                                         group - state.offset % group});
-  FillChunk(&output, rows.subspan(state.offset, count));
-  state.offset += count;
+  const size_t group = state.row_group_size;
+  const size_t max = std::min<size_t>(STANDARD_VECTOR_SIZE, group - static_cast<size_t>(state.rows) % group);
+  auto batch = state.stream->Next(max);
+  if (batch.ok() && batch->size() > max)
+    batch = Status::Internal("a row stream returned " + std::to_string(batch->size()) + " rows when asked for at most " +
+                             std::to_string(max));
+  if (!batch.ok()) {
+    state.error = batch.status();
+    throw duckdb::IOException(state.error.ToString());
+  }
+  if (batch->empty()) {
+    state.done = true;
+    return;
+  }
+  FillChunk(&output, *batch);
+  MetricsCollector metrics;
+  for (const Event* e : *batch) metrics.Add(*e);
+  state.metrics.Add(metrics.Finish());
+  state.rows += static_cast<int64_t>(batch->size());
 }
+
+// The rows of Write(), as a stream.
+class SpanStream : public RowStream {
+ public:
+  explicit SpanStream(std::span<const Event* const> rows) : rows_(rows) {}
+  Result<std::span<const Event* const>> Next(size_t max) override {
+    auto batch = rows_.subspan(offset_, std::min(max, rows_.size() - offset_));
+    offset_ += batch.size();
+    return batch;
+  }
+
+ private:
+  std::span<const Event* const> rows_;
+  size_t offset_ = 0;
+};
 
 void FillChunk(duckdb::DataChunk* chunk, std::span<const Event* const> rows) {
   const idx_t count = rows.size();
@@ -230,20 +263,32 @@ Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Create(const ParquetOption
 
 Result<WrittenFile> ParquetWriter::Write(std::span<const Event* const> rows, const std::string& local_path) {
   if (rows.empty()) return Status::InvalidArgument("cannot write a Parquet data file with no rows");
+  SpanStream stream(rows);
+  return WriteStream(stream, local_path);
+}
+
+Result<WrittenFile> ParquetWriter::WriteStream(RowStream& rows, const std::string& local_path) {
+  StreamState state;
+  state.stream = &rows;
+  state.row_group_size = static_cast<size_t>(impl_->options.row_group_size);
+  Status copied;
+  try {
+    copied = impl_->Run("COPY (SELECT * FROM strata_rows(" + std::to_string(reinterpret_cast<uintptr_t>(&state)) +
+                        "::UBIGINT)) TO " + Quote(local_path, '\'') + " (" + impl_->copy_options + ")");
+  } catch (const std::exception& e) {
+    copied = Status::IOError(e.what());
+  }
+  if (!state.error.ok()) copied = state.error;
+  if (copied.ok() && state.rows == 0) copied = Status::InvalidArgument("cannot write a Parquet data file with no rows");
+  if (!copied.ok()) {
+    std::error_code ec;
+    std::filesystem::remove(local_path, ec);
+    return copied.WithContext("writing " + local_path);
+  }
   WrittenFile file;
   file.local_path = local_path;
-  file.record_count = static_cast<int64_t>(rows.size());
-  MetricsCollector metrics;
-  for (const Event* e : rows) metrics.Add(*e);
-  RowSource source{rows, static_cast<size_t>(impl_->options.row_group_size)};
-  try {
-    STRATA_RETURN_IF_ERROR(impl_->Run("COPY (SELECT * FROM strata_rows(" +
-                                      std::to_string(reinterpret_cast<uintptr_t>(&source)) + "::UBIGINT)) TO " +
-                                      Quote(local_path, '\'') + " (" + impl_->copy_options + ")"));
-  } catch (const std::exception& e) {
-    return Status::IOError("writing " + local_path + ": " + e.what());
-  }
-  file.metrics = metrics.Finish();
+  file.record_count = state.rows;
+  file.metrics = state.metrics.metrics();
   STRATA_RETURN_IF_ERROR(impl_->FillFileFacts(&file));
   return file;
 }

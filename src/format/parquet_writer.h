@@ -4,6 +4,9 @@
 // Files carry Iceberg field ids in the Parquet schema (DuckDB's FIELD_IDS copy
 // option), so engines resolve columns by id. Rows are written in the order
 // given; callers sort with SortForDataFile (the table's declared sort order).
+// Write takes rows held in memory; WriteStream pulls them from a RowStream a
+// batch at a time, so a file may be far larger than memory (DuckDB buffers
+// one row group; metrics are collected per batch and merged, MetricsMerger).
 // Thread-safety: one writer per thread (each owns a DuckDB connection).
 #pragma once
 
@@ -50,6 +53,16 @@ struct WrittenFile {
 /// get tight per-row-group min/max so a point lookup touches one row group.
 void SortForDataFile(std::vector<const Event*>* rows);
 
+// The rows of a streamed write, in file order, one batch at a time.
+class RowStream {
+ public:
+  virtual ~RowStream() = default;
+  /// The next rows, at most `max` of them (and at least one unless the
+  /// stream is done: an empty span ends the file). The events stay valid
+  /// until the next call. An error aborts the write with that status.
+  virtual Result<std::span<const Event* const>> Next(size_t max) = 0;
+};
+
 class ParquetWriter {
  public:
   static Result<std::unique_ptr<ParquetWriter>> Create(const ParquetOptions& options);
@@ -60,6 +73,10 @@ class ParquetWriter {
   /// Writes `rows` (in this order) to `local_path`, replacing any file there.
   /// The events must stay alive until the call returns.
   Result<WrittenFile> Write(std::span<const Event* const> rows, const std::string& local_path);
+  /// Writes every row of `rows` to `local_path`, replacing any file there.
+  /// InvalidArgument when the stream has no rows; the stream's own error
+  /// when it fails (the partial file is removed).
+  Result<WrittenFile> WriteStream(RowStream& rows, const std::string& local_path);
 
  private:
   struct Impl;

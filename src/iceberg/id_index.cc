@@ -556,4 +556,21 @@ Result<std::vector<IdCandidate>> LookupId(ObjectStore& store, std::string_view t
   return std::move(found[0]);
 }
 
+std::string IdIndexPath(std::string_view table_location, std::string_view file_location) {
+  while (table_location.ends_with('/')) table_location.remove_suffix(1);
+  if (file_location.size() > table_location.size() + 1 && file_location.starts_with(table_location) &&
+      file_location[table_location.size()] == '/')
+    return std::string(file_location.substr(table_location.size() + 1));
+  return std::string(file_location);
+}
+
+std::string IdIndexLocation(std::string_view table_location, std::string_view path) {
+  if (path.find("://") != std::string_view::npos || path.starts_with('/')) return std::string(path);
+  while (table_location.ends_with('/')) table_location.remove_suffix(1);
+  std::string out(table_location);
+  out += '/';
+  out += path;
+  return out;
+}
+
 }  // namespace strata

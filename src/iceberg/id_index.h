@@ -127,16 +127,24 @@ struct IdIndexSegment {
   bool operator==(const IdIndexSegment&) const = default;
 };
 
+/// The path the index keeps for the data file at `file_location`: relative
+/// to `table_location` when the file lies under it, else the absolute
+/// location itself (a file in another bucket, e.g. the cold tier's).
+std::string IdIndexPath(std::string_view table_location, std::string_view file_location);
+/// The location of an index path: an absolute one (holding "://" or starting
+/// with '/') as it is, else `table_location + "/" + path`.
+std::string IdIndexLocation(std::string_view table_location, std::string_view path);
+
 /// A data file that may hold the id looked up.
 struct IdCandidate {
-  std::string file_path;           // relative to the table location
+  std::string file_path;           // relative to the table location, or absolute (IdIndexLocation)
   int64_t file_size_in_bytes = 0;
   bool operator==(const IdCandidate&) const = default;
 };
 
 /// The decoded content of segments, or the input of a new one.
 struct IdIndexFile {
-  std::string path;  // relative to the table location
+  std::string path;  // relative to the table location, or absolute (IdIndexLocation)
   int64_t size = 0;  // file_size_in_bytes
 };
 struct IdIndexEntry {

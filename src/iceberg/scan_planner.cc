@@ -173,7 +173,8 @@ Result<std::string> ScanSource::KeyFor(std::string_view location) const {
   std::string message = "location '" + std::string(location) + "'";
   if (rule) message += ", mapped by '" + rule->from + "=" + rule->to + "' to '" + mapped + "',";
   message += " is not inside bucket " + store->Uri() + "; add a path mapping FROM=TO (--path-map), e.g. '" +
-             SuggestedFrom(location) + "=" + store->Uri() + "/<dir>/'";
+             SuggestedFrom(location) + "=" + store->Uri() + "/<dir>/' (a file of the cold tier in another bucket: "
+             "mount that bucket, --cold-bucket URI)";
   return Status::InvalidArgument(std::move(message));
 }
 

@@ -326,7 +326,7 @@ Result<CommitResult> IcebergTable::Commit(const AppendRequest& request, const Co
   if (with_id_index) {
     for (size_t i = 0; i < request.files.size(); ++i) {
       const DataFile& f = request.files[i];
-      STRATA_ASSIGN_OR_RETURN(std::string relative, RelativePath(state.metadata, f.file_path));
+      STRATA_ASSIGN_OR_RETURN(std::string relative, IndexPath(state.metadata, f.file_path));
       id_content.AddFile(std::move(relative), f.file_size_in_bytes, request.file_ids[i]);
     }
   }
@@ -455,14 +455,14 @@ void IcebergTable::SetIdIndexSummary(const std::optional<std::vector<IdIndexSegm
   if (!error.empty()) (*sum)[kSummaryIdIndexError] = error.substr(0, 500);
 }
 
-Result<std::string> IcebergTable::RelativePath(const TableMetadata& metadata, const std::string& file_path) {
-  std::string prefix = metadata.location;
-  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  prefix += "/";
-  if (!file_path.starts_with(prefix))
-    return Status::InvalidArgument("data file " + file_path + " is outside the table location " + prefix +
-                                   "; the id index stores paths relative to it");
-  return file_path.substr(prefix.size());
+Result<std::string> IcebergTable::IndexPath(const TableMetadata& metadata, const std::string& file_path) const {
+  std::string path = IdIndexPath(metadata.location, file_path);
+  if (path != file_path) return path;
+  if (!store_->KeyFor(file_path))
+    return Status::InvalidArgument("data file " + file_path + " is outside the table location " + metadata.location +
+                                   " and not in a bucket the table's store reaches (" + store_->Uri() +
+                                   " or a bucket mounted with it)");
+  return path;
 }
 
 Result<CommitResult> IcebergTable::CommitSnapshot(TableState state, int64_t snapshot_id, const CommitOptions& options,

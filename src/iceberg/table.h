@@ -263,8 +263,10 @@ class IcebergTable {
   // Sets (or clears) the id-index keys of a summary.
   static void SetIdIndexSummary(const std::optional<std::vector<IdIndexSegment>>& segments, const std::string& error,
                                 std::map<std::string, std::string>* sum);
-  // `file_path` relative to the table location (InvalidArgument when outside it).
-  static Result<std::string> RelativePath(const TableMetadata& metadata, const std::string& file_path);
+  // The id index path of `file_path` (IdIndexPath): relative to the table
+  // location, or absolute for a file in another bucket the store reaches
+  // (a MountedStore's); InvalidArgument for a file the store cannot read.
+  Result<std::string> IndexPath(const TableMetadata& metadata, const std::string& file_path) const;
   // Replace's id index: `parent_segments` without the entries of
   // `removed_relative` files (a segment holding none is kept as it is), plus
   // `added_segment`, after the merge policy. `cache` keeps the outcome per

@@ -12,6 +12,7 @@
 #include "common/random.h"
 #include "common/time_util.h"
 #include "iceberg/id_index.h"
+#include "store/mounted_store.h"
 
 namespace strata {
 namespace {
@@ -147,11 +148,22 @@ Status DeleteAll(ObjectStore& store, const std::vector<std::string>& keys) {
   return Status::OK();
 }
 
-// Sizes of every object under the table's data/ and metadata/ prefixes.
+// The prefixes of the table's objects: data/ and metadata/ under its key,
+// and data/ under the same key in each bucket mounted beside the table's
+// (the cold tier's compacted files, docs/TIERING.md).
+std::vector<std::string> TablePrefixes(IcebergTable& table) {
+  std::vector<std::string> out = {table.base_key() + "/data/", table.base_key() + "/metadata/"};
+  if (auto* mounted = dynamic_cast<MountedStore*>(&table.store()))
+    for (const MountedStore::Mount& m : mounted->mounts())
+      out.push_back(MountedStore::MountKey(m.name, table.base_key() + "/data/"));
+  return out;
+}
+
+// Sizes of every object under the table's prefixes.
 Result<std::unordered_map<std::string, uint64_t>> TableObjects(IcebergTable& table, std::vector<ObjectInfo>* listed) {
   std::unordered_map<std::string, uint64_t> sizes;
-  for (const char* dir : {"/data/", "/metadata/"}) {
-    STRATA_ASSIGN_OR_RETURN(auto objects, table.store().ListAll(table.base_key() + dir));
+  for (const std::string& prefix : TablePrefixes(table)) {
+    STRATA_ASSIGN_OR_RETURN(auto objects, table.store().ListAll(prefix));
     for (auto& o : objects) {
       sizes[o.key] = o.size;
       if (listed) listed->push_back(std::move(o));

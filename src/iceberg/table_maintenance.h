@@ -80,7 +80,7 @@ struct OrphanOptions {
 };
 
 struct OrphanReport {
-  int64_t listed = 0;     // objects under data/ and metadata/
+  int64_t listed = 0;     // objects under data/ and metadata/ (and data/ in mounted buckets)
   int64_t reachable = 0;  // of those, reached from the metadata
   int64_t too_new = 0;    // unreachable but kept: modified after the cutoff (or a newer metadata version)
   MaintenanceFiles deleted;

@@ -129,7 +129,7 @@ Result<CommitResult> IcebergTable::Replace(const ReplaceRequest& request, const 
 
   std::unordered_set<std::string> removed_relative;
   for (const DataFile& f : request.removed) {
-    STRATA_ASSIGN_OR_RETURN(std::string rel, RelativePath(state.metadata, f.file_path));
+    STRATA_ASSIGN_OR_RETURN(std::string rel, IndexPath(state.metadata, f.file_path));
     removed_relative.insert(std::move(rel));
   }
   FileDelta delta;

@@ -123,6 +123,7 @@ Result<TieringReport> RunTiering(const TieringJobOptions& o) {
       if (o.progress) o.progress("cold: compacting " + path + " (" + std::to_string(g.small) + " small files)");
       CompactOptions c;
       c.bucket = o.bucket;
+      c.output_bucket = o.cold_bucket;
       c.table = table_key;
       c.partition = path;
       c.target_file_size_mb = o.target_file_size_mb;

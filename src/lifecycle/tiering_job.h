@@ -16,8 +16,12 @@
 //                threshold is compacted (CompactPartition: one atomic replace
 //                commit, id index updated, old snapshots still read the old
 //                files — time travel and other engines keep working).
-// Warm and cold files live in the table's bucket; tables spanning two buckets
-// (warm and cold in different ones) are not supported yet.
+// Buckets: the table (metadata, manifests, warm files) lives in `bucket`;
+// compacted cold files go to `cold_bucket` when one is given (the guide's
+// R2_WARM / R2_COLD), under the same key layout, and the manifests name them
+// by their own locations — readers reach them by mounting that bucket
+// (MountedStore; `--cold-bucket` on the CLI), other engines by having
+// credentials for both.
 //
 // Access-based criteria need access counts, which the event store does not
 // keep: they never fire here (TierMetadata leaves them unknown).
@@ -42,6 +46,8 @@ namespace strata {
 
 struct TieringJobOptions {
   std::shared_ptr<ObjectStore> bucket;
+  /// The cold tier's bucket, when it is not `bucket` (see above); null: `bucket`.
+  std::shared_ptr<ObjectStore> cold_bucket;
   std::string base_path = "cdc/";
   std::string ns;
   std::shared_ptr<const TieringPolicy> policy;

@@ -67,7 +67,9 @@ struct IcebergReader::Impl {
     ScanSource source{store, {}, nullptr};
     auto key = source.KeyFor(read_location);
     if (!key.ok()) return read_location;
-    std::string uri = store->UriFor(*key);
+    // Through the registered store (`Uri() + "/" + key`): a MountedStore's
+    // mount keys reach its other buckets so.
+    std::string uri = store->Uri() + "/" + *key;
     return local_files_direct ? LocalPathForLocation(uri) : uri;
   }
 
@@ -274,7 +276,7 @@ struct IcebergReader::Impl {
       // Strata's own files (the index exists only for snapshots Strata
       // wrote): no deletes apply, every column is in the file.
       FileScanTask task;
-      task.file.file_path = md.location + "/" + c.file_path;
+      task.file.file_path = IdIndexLocation(md.location, c.file_path);
       task.file.file_size_in_bytes = c.file_size_in_bytes;
       task.read_location = options.locations.Apply(task.file.file_path);
       task.spec_id = md.default_spec_id;

@@ -120,12 +120,14 @@ class ObjectStore {
   };
   Result<Directory> ListDirectory(std::string_view prefix);
 
-  /// `Uri() + "/" + key`: the absolute location written into Iceberg metadata.
-  std::string UriFor(std::string_view key) const;
+  /// The absolute location of `key`, written into Iceberg metadata: by
+  /// default `Uri() + "/" + key` (a MountedStore names each mounted bucket's
+  /// own location; wrappers forward).
+  virtual std::string UriFor(std::string_view key) const;
 
   /// The key of an absolute location inside this bucket, or nullopt when the
   /// location belongs elsewhere. Accepts the exact form UriFor produces.
-  std::optional<std::string> KeyFor(std::string_view location) const;
+  virtual std::optional<std::string> KeyFor(std::string_view location) const;
 };
 
 /// Checks the key rules above; InvalidArgument naming the key otherwise.

@@ -31,4 +31,8 @@ Status StoreWrapper::Delete(std::string_view key) { return target_->Delete(key);
 
 std::string StoreWrapper::Uri() const { return target_->Uri(); }
 
+std::string StoreWrapper::UriFor(std::string_view key) const { return target_->UriFor(key); }
+
+std::optional<std::string> StoreWrapper::KeyFor(std::string_view location) const { return target_->KeyFor(location); }
+
 }  // namespace strata

@@ -39,6 +39,10 @@ class StoreWrapper : public ObjectStore {
   Status Delete(std::string_view key) override;
   /// The target's URI: a wrapper is the same bucket.
   std::string Uri() const override;
+  /// The target's location of `key`.
+  std::string UriFor(std::string_view key) const override;
+  /// The target's key of `location`.
+  std::optional<std::string> KeyFor(std::string_view location) const override;
 
  private:
   std::shared_ptr<ObjectStore> target_;

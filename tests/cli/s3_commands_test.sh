@@ -5,16 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 py() { /usr/bin/python3 -c "$@"; }
 
-PORT=$(py 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 "$(dirname "$0")/../s3/moto_atomic_server.py" -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
-MOTO=$!
-trap 'kill $MOTO 2>/dev/null; wait $MOTO 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do
-  py "import socket; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null && break
-  sleep 0.1
-done
-export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test-secret-value AWS_REGION=us-east-1
-unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3
+start_moto
 B="s3://lake/warehouse?endpoint=http://127.0.0.1:$PORT"
 
 # Before the bucket exists: a clear S3 error naming the code and the fix.

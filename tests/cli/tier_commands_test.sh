@@ -8,13 +8,7 @@
 source "$(dirname "$0")/../lib.sh"
 py() { /usr/bin/python3 -c "$@"; }
 B="$WORK/bucket"
-"$STRATA" bucket create "file://$B" >/dev/null
-"$STRATA" gen --count 2000 --hours 240 --start 2024-03-01T00:00:00Z --seed 5 --namespaces 1 > "$WORK/all.ndjson"
-shuf --random-source=<(yes) "$WORK/all.ndjson" > "$WORK/shuffled.ndjson"
-split -n l/4 -d "$WORK/shuffled.ndjson" "$WORK/part."
-for p in "$WORK"/part.*; do
-  "$STRATA" ingest --bucket "$B" --namespace tenant-1 --scheme daily "$p" >/dev/null
-done
+ingest_ten_days "$B"
 rows() { "$STRATA" query --bucket "$B" --namespace tenant-1 --json "$@" "SELECT * FROM events ORDER BY id"; }
 nfiles() { "$STRATA" files --bucket "$B" --namespace tenant-1 --json "$@" | py 'import json,sys; print(len(json.load(sys.stdin)))'; }
 snapshot() { "$STRATA" snapshots --bucket "$B" --namespace tenant-1 --json | py 'import json,sys; print(json.load(sys.stdin)[-1]["snapshot_id"])'; }

@@ -2,7 +2,7 @@
 // rows, for every column type — long and multi-byte strings (truncated
 // bounds), strings whose upper bound cannot be incremented, NaN and -0.0,
 // booleans, ints, longs, timestamps, binary — and batches of every size.
-#include "compact/metrics_merge.h"
+#include "format/metrics_merge.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "compact/metrics_merge.h"
+#include "format/metrics_merge.h"
 
 #include <cstring>
 #include <string_view>
