@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "iceberg/event_table.h"
@@ -71,6 +73,20 @@ int64_t CutoffMs(const std::string& text, int64_t default_age_ms) {
   return *us / 1000;
 }
 
+// On a terminal, the phase and deletions so far on stderr; else none.
+MaintenanceProgressFn TerminalProgress() {
+  if (!isatty(STDERR_FILENO)) return nullptr;
+  return [](const MaintenanceProgress& p) {
+    std::cerr << "\r\033[K" << p.phase;
+    if (p.total) std::cerr << " " << p.done << "/" << p.total << " files";
+    std::cerr << std::flush;
+  };
+}
+
+void EndProgress(const MaintenanceProgressFn& progress) {
+  if (progress) std::cerr << "\r\033[K" << std::flush;
+}
+
 nlohmann::json FilesJson(const MaintenanceFiles& f) {
   return {{"manifest_lists", f.manifest_lists}, {"manifests", f.manifests}, {"data_files", f.data_files},
           {"delete_files", f.delete_files}, {"id_index_segments", f.id_index_segments},
@@ -102,12 +118,15 @@ void RunExpire(const MaintenanceArgs& args) {
     throw ExitCode{2};
   }
   ExpireOptions options;
+  options.progress = TerminalProgress();
   options.older_than_ms = CutoffMs(args.older_than, kDefaultExpireAgeMs);
   options.retain_last = args.retain_last;
   options.dry_run = args.dry_run;
   auto store = OpenTableBucketOrExit(args.table);
   IcebergTable table(store, Unwrap(TableBaseKey(args.table.base_path, args.table.ns), "--namespace"));
-  auto report = Unwrap(ExpireSnapshots(table, options), "expire");
+  auto expired = ExpireSnapshots(table, options);
+  EndProgress(options.progress);
+  auto report = Unwrap(std::move(expired), "expire");
   if (args.json) {
     nlohmann::json j = {{"table", table.Location()},
                         {"dry_run", args.dry_run},
@@ -133,11 +152,14 @@ void RunExpire(const MaintenanceArgs& args) {
 
 void RunOrphans(const MaintenanceArgs& args) {
   OrphanOptions options;
+  options.progress = TerminalProgress();
   options.older_than_ms = CutoffMs(args.older_than, kDefaultOrphanAgeMs);
   options.dry_run = args.dry_run;
   auto store = OpenTableBucketOrExit(args.table);
   IcebergTable table(store, Unwrap(TableBaseKey(args.table.base_path, args.table.ns), "--namespace"));
-  auto report = Unwrap(RemoveOrphanFiles(table, options), "orphans");
+  auto removed = RemoveOrphanFiles(table, options);
+  EndProgress(options.progress);
+  auto report = Unwrap(std::move(removed), "orphans");
   if (args.json) {
     nlohmann::json j = {{"table", table.Location()},
                         {"dry_run", args.dry_run},

@@ -14,6 +14,7 @@
 #include "format/column_metrics.h"
 #include "iceberg/event_table.h"
 #include "iceberg/id_index.h"
+#include "iceberg/table_maintenance.h"
 #include "store/mounted_store.h"
 
 namespace strata {
@@ -30,15 +31,15 @@ struct Uploaded {
   std::vector<std::string> keys;  // to delete when the commit does not happen
 };
 
-// Uploads to `output` (the table's bucket or the cold tier's) under the
-// table's own key layout.
-Result<Uploaded> Upload(IcebergTable& table, ObjectStore& output, const std::vector<Value>& partition,
-                        std::vector<RewrittenFile>* rewritten) {
+// Uploads to `output`: the table's bucket (under its data/), or the cold
+// tier's (`foreign`: under MountedDataPrefix, keyed by the table's uuid).
+Result<Uploaded> Upload(IcebergTable& table, const TableMetadata& md, ObjectStore& output, bool foreign,
+                        const std::vector<Value>& partition, std::vector<RewrittenFile>* rewritten) {
   Uploaded out;
   const std::string path = PartitionPath(partition);
-  const std::string location = table.Location();
+  const std::string data = foreign ? MountedDataPrefix(table.base_key(), md.table_uuid) : table.base_key() + "/data/";
   for (RewrittenFile& r : *rewritten) {
-    const std::string key = table.base_key() + "/data/" + (path.empty() ? "" : path + "/") + UuidV7() + ".parquet";
+    const std::string key = data + (path.empty() ? "" : path + "/") + UuidV7() + ".parquet";
     auto put = output.PutFile(key, r.file.local_path, PutOptions::CreateOnly());
     if (!put.ok()) {
       for (const std::string& k : out.keys) (void)output.Delete(k);
@@ -48,19 +49,31 @@ Result<Uploaded> Upload(IcebergTable& table, ObjectStore& output, const std::vec
     const std::string file_location = output.UriFor(key);
     out.files.push_back(EventDataFile(r.file, file_location, partition));
     const auto file_no = static_cast<uint32_t>(out.ids.files.size());
-    out.ids.files.push_back({IdIndexPath(location, file_location), r.file.file_size_bytes});
+    out.ids.files.push_back({IdIndexPath(md.location, file_location), r.file.file_size_bytes});
     for (uint64_t h : r.id_hashes) out.ids.entries.push_back({h, file_no});
     r.id_hashes = {};
   }
   return out;
 }
 
-// The table's store: `bucket`, with `output` mounted as "cold" when it is
-// another bucket that `bucket` does not reach yet.
+// Whether the new files go to another bucket than the table's.
+bool ForeignOutput(const CompactOptions& options) {
+  return options.output_bucket && options.output_bucket->Uri() != options.bucket->Uri();
+}
+
+// The table's store: `bucket`, with a foreign output bucket mounted as "cold"
+// unless `bucket` already mounts it.
 Result<std::shared_ptr<ObjectStore>> TableStore(const CompactOptions& options) {
-  if (!options.output_bucket || options.output_bucket->Uri() == options.bucket->Uri() ||
-      options.bucket->KeyFor(options.output_bucket->UriFor(options.table)))
-    return options.bucket;
+  if (!ForeignOutput(options)) return options.bucket;
+  const std::string uri = options.output_bucket->Uri();
+  if (MountedStore* mounted = FindMountedStore(options.bucket.get())) {
+    for (const MountedStore::Mount& m : mounted->mounts()) {
+      if (m.store->Uri() == uri) return options.bucket;
+      if (m.name == "cold")
+        return Status::InvalidArgument("compact: the table's store already mounts " + m.store->Uri() +
+                                       " as 'cold'; the output bucket " + uri + " must be that one");
+    }
+  }
   STRATA_ASSIGN_OR_RETURN(auto mounted, MountedStore::Create(options.bucket, {{"cold", options.output_bucket}}));
   return std::shared_ptr<ObjectStore>(std::move(mounted));
 }
@@ -125,7 +138,6 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
   rewrite_options.threads = options.threads;
   rewrite_options.target_file_bytes = target;
   rewrite_options.parquet = options.parquet;
-  const int64_t merge_rows = rewrite_options.RunRows() * kMaxMergeRuns;  // what one merge may take
   std::unique_ptr<SortedRewriter> rewriter;
 
   CompactResult result;
@@ -154,9 +166,8 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
       result.partitions.push_back(std::move(pc));
       continue;
     }
-    // Groups of at most merge_rows rows, each one merge cut into files near
-    // the target; files ordered by their first timestamp so the outputs cover
-    // narrow time ranges.
+    // Files ordered by their first timestamp, so each merge (kMaxMergeRuns
+    // sorted runs) covers a narrow time range.
     auto first_ts = [](const DataFile& f) {
       auto it = f.lower_bounds.find(field::kTimestamp);
       return it == f.lower_bounds.end() ? INT64_MIN : DecodeLongBound(it->second);
@@ -164,15 +175,9 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
     std::sort(small.begin(), small.end(), [&](const DataFile& a, const DataFile& b) {
       return std::pair(first_ts(a), a.file_path) < std::pair(first_ts(b), b.file_path);
     });
-    std::vector<std::vector<RewriteInput>> groups(1);
-    int64_t group_fill = 0;
+    std::vector<RewriteInput> inputs;
     for (const DataFile& f : small) {
-      if (group_fill > 0 && group_fill + f.record_count > merge_rows) {
-        groups.emplace_back();
-        group_fill = 0;
-      }
-      groups.back().push_back({f.file_path, f.file_size_in_bytes, f.record_count});
-      group_fill += f.record_count;
+      inputs.push_back({f.file_path, f.file_size_in_bytes, f.record_count});
       pc.files_before += 1;
       pc.bytes_before += f.file_size_in_bytes;
       pc.rows += f.record_count;
@@ -184,12 +189,7 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
       STRATA_ASSIGN_OR_RETURN(rewriter, SortedRewriter::Create(store, rewrite_options));
     }
     TempDir spool("strata-compact");
-    std::vector<RewrittenFile> rewritten;
-    for (size_t g = 0; g < groups.size(); ++g) {
-      STRATA_ASSIGN_OR_RETURN(auto files_of_group,
-                              rewriter->Rewrite(groups[g], spool.path() + "/file-" + std::to_string(g)));
-      for (auto& f : files_of_group) rewritten.push_back(std::move(f));
-    }
+    STRATA_ASSIGN_OR_RETURN(std::vector<RewrittenFile> rewritten, rewriter->Rewrite(inputs, spool.path() + "/files"));
     int64_t rows_after = 0;
     for (const RewrittenFile& r : rewritten) rows_after += r.file.record_count;
     if (rows_after != pc.rows)
@@ -197,7 +197,8 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
                               std::to_string(rows_after) + " rows from files whose manifests say " +
                               std::to_string(pc.rows) + "; nothing was committed");
     report("uploading");
-    STRATA_ASSIGN_OR_RETURN(Uploaded uploaded, Upload(table, output, partition, &rewritten));
+    STRATA_ASSIGN_OR_RETURN(Uploaded uploaded,
+                            Upload(table, state.metadata, output, ForeignOutput(options), partition, &rewritten));
     rewritten.clear();
 
     report("committing");

@@ -8,18 +8,16 @@
 // time travel reads them; `strata expire` deletes them once no kept snapshot
 // does.
 //
-// Output size: target_file_size_mb worth of rows per file (bytes per row
-// estimated from the partition's files, so files come out near the target or
-// somewhat under it: small files compress worse than large ones), at most
-// kMaxMergeRuns x SortedRewriteOptions::RunRows() rows (the rows one merge
-// of sorted runs may take: 1.57M rows at the default 512 MiB, ~400 MiB of
-// typical events). Which files: the partition's live data files smaller than
-// small_file_fraction (3/4) x that output size. Fewer than
+// Which files: the partition's live data files smaller than
+// small_file_fraction (3/4) x target_file_size_mb. Fewer than
 // min_files_to_compact of them: nothing to do (the result says why). They
-// are grouped, in order of their first timestamp, into groups of at most
-// that many rows; each group is rewritten into one new file
-// (compact/sorted_rewrite.h: sorted runs of (memory_limit_mb - 128) / 8 KB rows —
-// DuckDB sorts the 178 columns at full width — merged into the output).
+// are rewritten in order of their first timestamp (compact/sorted_rewrite.h):
+// DuckDB sorts runs of (memory_limit_mb - 128) / 8 KB rows (it sorts the 178
+// columns at full width), and each 32 consecutive runs (~1.5M rows at the
+// default 512 MiB, ~100-400 MiB of typical events) are merged into new files
+// cut at the row-group boundary nearest target_file_size_mb — so files come
+// out near the target whatever the rows compress to; the last file of a merge
+// takes the rest.
 // With no partition given, every partition of the current snapshot is
 // considered.
 //
@@ -65,10 +63,11 @@ struct CompactOptions {
   /// The table's bucket. When its files span buckets (compacted files in the
   /// cold tier's), a MountedStore that reaches them all.
   std::shared_ptr<ObjectStore> bucket;
-  /// Where the new files go, under the table's key layout
-  /// (`<table>/data/<partition>/...`): the cold tier's bucket when it is not
-  /// the table's (docs/TIERING.md); null: `bucket`. A bucket `bucket` does not
-  /// reach is mounted beside it for the call.
+  /// Where the new files go: the cold tier's bucket when it is not the
+  /// table's (docs/TIERING.md), under `<table>/<table uuid>/data/<partition>/`
+  /// (MountedDataPrefix); null: `bucket`, under `<table>/data/<partition>/`.
+  /// Mounted beside `bucket` as "cold" for the call unless `bucket` (a
+  /// MountedStore) mounts it already.
   std::shared_ptr<ObjectStore> output_bucket;
   /// The table's base key in the bucket ("cdc/tenant-1").
   std::string table;

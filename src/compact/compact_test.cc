@@ -279,6 +279,53 @@ TEST_F(CompactTest, APartitionLargerThanOneSortIsSortedInRunsAndMergedIntoOneFil
   EXPECT_EQ(backwards->rows.at(0).at(0), Cell(int64_t{0}));
 }
 
+TEST_F(CompactTest, MoreRunsThanOneMergeTakesAreMergedInTurnsEachFileSorted) {
+  Ingest(2, 30000, kHour10, 1.0);
+  Ingest(4, 1000, kHour10, 1.0);
+  std::vector<RewriteInput> inputs;
+  for (const DataFile& f : Live(Load())) inputs.push_back({f.file_path, f.file_size_in_bytes, f.record_count});
+  auto ids = [](const QueryResult& r) {
+    std::multiset<std::string> out;
+    for (const auto& row : r.rows) out.insert(std::get<std::string>(row.at(0)));
+    return out;
+  };
+  auto before = Reader()->Query(*TableRef::Namespace("cdc/", kNs), "SELECT id FROM events", {});
+  ASSERT_TRUE(before.ok()) << before.status();
+  const std::multiset<std::string> ids_before = ids(*before);
+  ASSERT_EQ(ids_before.size(), 64000u);
+  SortedRewriteOptions o;
+  o.memory_limit_bytes = int64_t{256} << 20;  // 16,384 rows per run: 5-6 runs
+  o.max_merge_runs = 2;                       // so 3 merges
+  auto rewriter = SortedRewriter::Create(bucket_, o);
+  ASSERT_TRUE(rewriter.ok()) << rewriter.status();
+  TempDir out;
+  auto files = (*rewriter)->Rewrite(inputs, out.path() + "/files");
+  ASSERT_TRUE(files.ok()) << files.status();
+  ASSERT_EQ(files->size(), 3u);  // one per merge: each far under the 128 MiB target
+  auto engine = SqlEngine::Create();
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  int64_t rows = 0, hashes = 0;
+  std::multiset<std::string> ids_after;
+  for (const RewrittenFile& f : *files) {
+    rows += f.file.record_count;
+    hashes += static_cast<int64_t>(f.id_hashes.size());
+    EXPECT_EQ(static_cast<int64_t>(f.id_hashes.size()), f.file.record_count);
+    auto back = (*engine)->Query("SELECT * FROM read_parquet('" + f.file.local_path + "', file_row_number = true)",
+                                 "SELECT count(*) FROM (SELECT \"timestamp\" < lag(\"timestamp\") OVER w OR "
+                                 "(\"timestamp\" = lag(\"timestamp\") OVER w AND id < lag(id) OVER w) AS back "
+                                 "FROM events WINDOW w AS (ORDER BY file_row_number)) WHERE back",
+                                 {});
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->rows.at(0).at(0), Cell(int64_t{0})) << f.file.local_path << " is out of order";
+    auto in_file = (*engine)->Query("SELECT * FROM read_parquet('" + f.file.local_path + "')", "SELECT id FROM events", {});
+    ASSERT_TRUE(in_file.ok()) << in_file.status();
+    ids_after.merge(ids(*in_file));
+  }
+  EXPECT_EQ(rows, 64000);
+  EXPECT_EQ(hashes, 64000);
+  EXPECT_EQ(ids_after, ids_before) << "every row exactly once";
+}
+
 TEST_F(CompactTest, TheMergeIsCutIntoFilesNearTheTargetSizeInSortOrder) {
   Ingest(16, 4000, kHour10, 1.0);  // 64,000 rows, ~4-5 MiB once compacted
   const std::vector<std::string> rows_before = Rows();
@@ -340,7 +387,9 @@ TEST_F(CompactTest, NewFilesGoToTheColdBucketAndReadsThroughTheMountFindEveryEve
   for (const DataFile& f : now)
     if (f.file_path.starts_with(cold->Uri() + "/")) fresh = &f;
   ASSERT_NE(fresh, nullptr);
-  EXPECT_TRUE(fresh->file_path.starts_with(cold->Uri() + "/" + kTable + "/data/year=2024/month=01/day=15/hour=10/"))
+  const std::string uuid = Load().metadata.table_uuid;
+  EXPECT_TRUE(fresh->file_path.starts_with(cold->Uri() + "/" + kTable + "/" + uuid +
+                                           "/data/year=2024/month=01/day=15/hour=10/"))
       << fresh->file_path;
   EXPECT_TRUE(cold->Head(*cold->KeyFor(fresh->file_path)).ok());
   auto warm_files = bucket_->ListAll(std::string(kTable) + "/data/");
@@ -396,13 +445,18 @@ TEST_F(CompactTest, NewFilesGoToTheColdBucketAndReadsThroughTheMountFindEveryEve
   ASSERT_TRUE(expired.ok()) << expired.status();
   EXPECT_EQ(expired->deleted.data_files, 12);
   EXPECT_TRUE(cold->Head(*cold->KeyFor(fresh->file_path)).ok());
-  ASSERT_TRUE(cold->Put(std::string(kTable) + "/data/stray.parquet", "not referenced").ok());
+  const std::string stray = std::string(kTable) + "/" + uuid + "/data/stray.parquet";
+  const std::string other_tables = std::string(kTable) + "/data/x.parquet";  // another warm bucket's table of this name
+  ASSERT_TRUE(cold->Put(stray, "not referenced").ok());
+  ASSERT_TRUE(cold->Put(other_tables, "not ours").ok());
   OrphanOptions orphans;
   orphans.older_than_ms = NowMillis() + 1000;
   auto removed = RemoveOrphanFiles(table, orphans);
   ASSERT_TRUE(removed.ok()) << removed.status();
-  EXPECT_EQ(removed->deleted.keys, std::vector<std::string>{"@cold/" + std::string(kTable) + "/data/stray.parquet"});
-  EXPECT_TRUE(cold->Head(std::string(kTable) + "/data/stray.parquet").status().IsNotFound());
+  EXPECT_EQ(removed->deleted.keys, std::vector<std::string>{"@cold/" + stray});
+  EXPECT_EQ(removed->deleted.data_files, 1);
+  EXPECT_TRUE(cold->Head(stray).status().IsNotFound());
+  EXPECT_TRUE(cold->Head(other_tables).ok());
   EXPECT_EQ(all(std::nullopt), rows_before);
 }
 

@@ -274,6 +274,9 @@ Status SortedRewriteOptions::Validate() const {
                                    std::to_string(kMinRewriteMemoryBytes >> 20) + " MiB, got " +
                                    std::to_string(memory_limit_bytes >> 20) + " MiB");
   if (threads < 0) return Status::InvalidArgument("compaction threads must be >= 0");
+  if (max_merge_runs < 2 || max_merge_runs > kMaxMergeRuns)
+    return Status::InvalidArgument("compaction merges 2.." + std::to_string(kMaxMergeRuns) + " runs at once, not " +
+                                   std::to_string(max_merge_runs));
   if (target_file_bytes < (int64_t{1} << 20))
     return Status::InvalidArgument("compaction target file size must be at least 1 MiB, got " +
                                    std::to_string(target_file_bytes) + " bytes");
@@ -384,37 +387,36 @@ Result<std::vector<RewrittenFile>> SortedRewriter::Rewrite(const std::vector<Rew
 
   // Pass 1: runs of at most RunRows() rows, each sorted into a run file.
   const auto runs = CutRuns(inputs, impl_->options.RunRows());
-  if (static_cast<int64_t>(runs.size()) > kMaxMergeRuns)
-    return Status::InvalidArgument("rewriting " + std::to_string(inputs.size()) + " files would merge " +
-                                   std::to_string(runs.size()) + " sorted runs, more than " +
-                                   std::to_string(kMaxMergeRuns) + "; rewrite fewer rows per output file");
-  TempDir run_dir("strata-compact-runs");
-  std::vector<std::unique_ptr<RunCursor>> cursors;
-  for (size_t r = 0; r < runs.size(); ++r) {
-    const std::string path = run_dir.path() + "/run-" + std::to_string(r) + ".parquet";
-    STRATA_RETURN_IF_ERROR(impl_->SortRun(runs[r], path));
-    cursors.push_back(std::make_unique<RunCursor>(*impl_->db, path));
-  }
-  // Pass 2: merged into the output.
-  bool any_rows = false;
-  for (auto& cursor : cursors) {
-    STRATA_RETURN_IF_ERROR(cursor->Open());
-    any_rows = any_rows || !cursor->done();
-  }
-  if (!any_rows) return std::vector<RewrittenFile>{};
-  int64_t total_rows = 0;
-  for (const RewriteInput& in : inputs) total_rows += in.rows;
-  MergeStream merge(std::move(cursors), total_rows, impl_->options.target_file_bytes,
-                    impl_->options.parquet.row_group_size);
   std::vector<RewrittenFile> out;
-  while (!merge.done()) {
-    const std::string path = out_dir + "/part_" + std::to_string(out.size()) + ".parquet";
-    merge.StartFile(path);
-    RewrittenFile file;
-    STRATA_ASSIGN_OR_RETURN(file.file, impl_->writer->WriteStream(merge, path));
-    file.id_hashes = merge.TakeIdHashes();
-    if (on_file) on_file(file);
-    out.push_back(std::move(file));
+  // Up to max_merge_runs runs at a time: sorted into run files, then merged.
+  const auto fan_in = static_cast<size_t>(impl_->options.max_merge_runs);
+  for (size_t first = 0; first < runs.size(); first += fan_in) {
+    const size_t end = std::min(runs.size(), first + fan_in);
+    TempDir run_dir("strata-compact-runs");
+    std::vector<std::unique_ptr<RunCursor>> cursors;
+    int64_t rows = 0;  // as the manifests count them (the cut's tail rule only)
+    for (size_t r = first; r < end; ++r) {
+      const std::string path = run_dir.path() + "/run-" + std::to_string(r) + ".parquet";
+      STRATA_RETURN_IF_ERROR(impl_->SortRun(runs[r], path));
+      cursors.push_back(std::make_unique<RunCursor>(*impl_->db, path));
+      for (const RunPiece& p : runs[r]) rows += (p.end < 0 ? p.input.rows : p.end) - p.begin;
+    }
+    bool any_rows = false;
+    for (auto& cursor : cursors) {
+      STRATA_RETURN_IF_ERROR(cursor->Open());
+      any_rows = any_rows || !cursor->done();
+    }
+    if (!any_rows) continue;
+    MergeStream merge(std::move(cursors), rows, impl_->options.target_file_bytes, impl_->options.parquet.row_group_size);
+    while (!merge.done()) {
+      const std::string path = out_dir + "/part_" + std::to_string(out.size()) + ".parquet";
+      merge.StartFile(path);
+      RewrittenFile file;
+      STRATA_ASSIGN_OR_RETURN(file.file, impl_->writer->WriteStream(merge, path));
+      file.id_hashes = merge.TakeIdHashes();
+      if (on_file) on_file(file);
+      out.push_back(std::move(file));
+    }
   }
   return out;
 }

@@ -20,8 +20,9 @@
 //     size DuckDB has written so far), so the files come out near the target
 //     whatever the rows compress to; the last one takes the rest (a tail
 //     under a quarter of the target joins the file before).
-// So one output file may hold many times the rows one sort can take: its size
-// is bounded by the merge's fan-in (kMaxMergeRuns runs), not by memory.
+// More runs than kMaxMergeRuns are merged kMaxMergeRuns at a time (each such
+// merge its own files). So one output file may hold many times the rows one
+// sort can take: its size is bounded by the merge's fan-in, not by memory.
 //
 // Memory: DuckDB sorts rows at their full width — several KB per
 // UnifiedEvent row however sparse, plus ~128 MiB of buffers (measured:
@@ -59,8 +60,7 @@ inline constexpr int64_t kSortBytesPerRow = 8192;
 inline constexpr int kMaxSortThreads = 1;
 /// The smallest memory limit a rewrite accepts.
 inline constexpr int64_t kMinRewriteMemoryBytes = int64_t{256} << 20;
-/// The most runs one output file merges (bounds the merge's memory): a call
-/// should rewrite at most kMaxMergeRuns x RunRows() rows.
+/// The most runs one merge reads at once (bounds the merge's memory).
 inline constexpr int64_t kMaxMergeRuns = 32;
 
 struct SortedRewriteOptions {
@@ -73,6 +73,8 @@ struct SortedRewriteOptions {
   ParquetOptions parquet;
   /// Output files are cut near this size (at row-group boundaries).
   int64_t target_file_bytes = int64_t{128} << 20;
+  /// Runs one merge reads at once, 2..kMaxMergeRuns.
+  int max_merge_runs = static_cast<int>(kMaxMergeRuns);
 
   Status Validate() const;
   /// The rows of one run (see kSortBytesPerRow): 49,152 at 512 MiB, 16,384 at 256 MiB.

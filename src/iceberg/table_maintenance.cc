@@ -143,26 +143,36 @@ void Count(const std::unordered_map<std::string, uint64_t>& sizes, const std::st
   files->keys.push_back(key);
 }
 
-Status DeleteAll(ObjectStore& store, const std::vector<std::string>& keys) {
-  for (const std::string& key : keys) STRATA_RETURN_IF_ERROR(store.Delete(key));
+Status DeleteAll(ObjectStore& store, const std::vector<std::string>& keys, const MaintenanceProgressFn& progress) {
+  const auto total = static_cast<int64_t>(keys.size());
+  for (int64_t i = 0; i < total; ++i) {
+    if (progress && i % 16 == 0) progress({"deleting", i, total});
+    STRATA_RETURN_IF_ERROR(store.Delete(keys[static_cast<size_t>(i)]));
+  }
+  if (progress && total > 0) progress({"deleting", total, total});
   return Status::OK();
 }
 
+void Report(const MaintenanceProgressFn& progress, const char* phase) {
+  if (progress) progress({phase, 0, 0});
+}
+
 // The prefixes of the table's objects: data/ and metadata/ under its key,
-// and data/ under the same key in each bucket mounted beside the table's
-// (the cold tier's compacted files, docs/TIERING.md).
-std::vector<std::string> TablePrefixes(IcebergTable& table) {
+// and its MountedDataPrefix in each bucket mounted beside the table's (the
+// cold tier's compacted files, docs/TIERING.md).
+std::vector<std::string> TablePrefixes(IcebergTable& table, const TableMetadata& md) {
   std::vector<std::string> out = {table.base_key() + "/data/", table.base_key() + "/metadata/"};
-  if (auto* mounted = dynamic_cast<MountedStore*>(&table.store()))
+  if (MountedStore* mounted = FindMountedStore(&table.store()))
     for (const MountedStore::Mount& m : mounted->mounts())
-      out.push_back(MountedStore::MountKey(m.name, table.base_key() + "/data/"));
+      out.push_back(MountedStore::MountKey(m.name, MountedDataPrefix(table.base_key(), md.table_uuid)));
   return out;
 }
 
 // Sizes of every object under the table's prefixes.
-Result<std::unordered_map<std::string, uint64_t>> TableObjects(IcebergTable& table, std::vector<ObjectInfo>* listed) {
+Result<std::unordered_map<std::string, uint64_t>> TableObjects(IcebergTable& table, const TableMetadata& md,
+                                                               std::vector<ObjectInfo>* listed) {
   std::unordered_map<std::string, uint64_t> sizes;
-  for (const std::string& prefix : TablePrefixes(table)) {
+  for (const std::string& prefix : TablePrefixes(table, md)) {
     STRATA_ASSIGN_OR_RETURN(auto objects, table.store().ListAll(prefix));
     for (auto& o : objects) {
       sizes[o.key] = o.size;
@@ -173,13 +183,13 @@ Result<std::unordered_map<std::string, uint64_t>> TableObjects(IcebergTable& tab
 }
 
 // The files only `expired` reach, counted into `out` (not deleted).
-Status PlanExpiredFiles(IcebergTable& table, const std::vector<const Snapshot*>& expired,
+Status PlanExpiredFiles(IcebergTable& table, const TableMetadata& md, const std::vector<const Snapshot*>& expired,
                         const std::vector<const Snapshot*>& remaining, MaintenanceFiles* out) {
   Walker walker(table);
   Reached keep, gone;
   for (const Snapshot* s : remaining) STRATA_RETURN_IF_ERROR(walker.Walk(*s, &keep, /*missing_ok=*/false));
   for (const Snapshot* s : expired) STRATA_RETURN_IF_ERROR(walker.Walk(*s, &gone, /*missing_ok=*/true));
-  STRATA_ASSIGN_OR_RETURN(auto sizes, TableObjects(table, nullptr));
+  STRATA_ASSIGN_OR_RETURN(auto sizes, TableObjects(table, md, nullptr));
   for (const auto& key : gone.lists)
     if (!keep.lists.count(key)) Count(sizes, key, &MaintenanceFiles::manifest_lists, out);
   for (const auto& key : gone.manifests)
@@ -214,7 +224,8 @@ Result<ExpireReport> ExpireSnapshots(IcebergTable& table, const ExpireOptions& o
     if (expired.empty()) return report;
 
     if (options.dry_run) {
-      STRATA_RETURN_IF_ERROR(PlanExpiredFiles(table, expired, remaining, &report.deleted));
+      Report(options.progress, "reading metadata");
+      STRATA_RETURN_IF_ERROR(PlanExpiredFiles(table, md, expired, remaining, &report.deleted));
       return report;
     }
 
@@ -240,8 +251,9 @@ Result<ExpireReport> ExpireSnapshots(IcebergTable& table, const ExpireOptions& o
       // later commit, which only adds snapshots on top of the current one).
       std::vector<const Snapshot*> kept;
       for (const Snapshot& s : next.snapshots) kept.push_back(&s);
-      Status planned = PlanExpiredFiles(table, expired, kept, &report.deleted);
-      if (planned.ok()) planned = DeleteAll(table.store(), report.deleted.keys);
+      Report(options.progress, "reading metadata");
+      Status planned = PlanExpiredFiles(table, md, expired, kept, &report.deleted);
+      if (planned.ok()) planned = DeleteAll(table.store(), report.deleted.keys, options.progress);
       if (!planned.ok()) report.cleanup_error = planned.ToString();
       return report;
     }
@@ -258,6 +270,7 @@ Result<OrphanReport> RemoveOrphanFiles(IcebergTable& table, const OrphanOptions&
   // Load before listing: whatever a commit landing after the load adds is
   // listed but new (kept by the cutoff), or not listed at all.
   STRATA_ASSIGN_OR_RETURN(TableState state, table.Load());
+  Report(options.progress, "reading metadata");
   Walker walker(table);
   Reached reached;
   for (const Snapshot& s : state.metadata.snapshots)
@@ -272,12 +285,14 @@ Result<OrphanReport> RemoveOrphanFiles(IcebergTable& table, const OrphanOptions&
     if (auto key = table.store().KeyFor(e.metadata_file)) reachable.insert(*key);
 
   std::vector<ObjectInfo> listed;
-  STRATA_ASSIGN_OR_RETURN(auto sizes, TableObjects(table, &listed));
+  Report(options.progress, "listing");
+  STRATA_ASSIGN_OR_RETURN(auto sizes, TableObjects(table, state.metadata, &listed));
   (void)sizes;
   OrphanReport report;
   report.listed = static_cast<int64_t>(listed.size());
   const std::string metadata_prefix = table.MetadataKey("");
-  const std::string data_prefix = table.base_key() + "/data/";
+  std::vector<std::string> data_prefixes = TablePrefixes(table, state.metadata);
+  std::erase_if(data_prefixes, [](const std::string& p) { return !p.ends_with("/data/"); });
   for (const ObjectInfo& o : listed) {
     if (reachable.count(o.key)) {
       ++report.reachable;
@@ -294,7 +309,7 @@ Result<OrphanReport> RemoveOrphanFiles(IcebergTable& table, const OrphanOptions&
       continue;
     }
     int64_t MaintenanceFiles::*kind = &MaintenanceFiles::other;
-    if (o.key.starts_with(data_prefix)) {
+    if (std::any_of(data_prefixes.begin(), data_prefixes.end(), [&](const std::string& p) { return o.key.starts_with(p); })) {
       kind = &MaintenanceFiles::data_files;
     } else if (version) {
       kind = &MaintenanceFiles::metadata_files;
@@ -310,8 +325,16 @@ Result<OrphanReport> RemoveOrphanFiles(IcebergTable& table, const OrphanOptions&
     report.deleted.keys.push_back(o.key);
   }
   std::sort(report.deleted.keys.begin(), report.deleted.keys.end());
-  if (!options.dry_run) STRATA_RETURN_IF_ERROR(DeleteAll(table.store(), report.deleted.keys));
+  if (!options.dry_run) STRATA_RETURN_IF_ERROR(DeleteAll(table.store(), report.deleted.keys, options.progress));
   return report;
+}
+
+std::string MountedDataPrefix(std::string_view base_key, std::string_view table_uuid) {
+  std::string out(base_key);
+  out += '/';
+  out += table_uuid;
+  out += "/data/";
+  return out;
 }
 
 }  // namespace strata

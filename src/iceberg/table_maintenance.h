@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,21 @@ struct MaintenanceFiles {
   }
 };
 
+/// Where a table's data files live in a bucket other than its own (the cold
+/// tier's, mounted beside it: MountedStore): `<base_key>/<table_uuid>/data/`.
+/// The table's uuid keeps two tables of the same name in different buckets
+/// apart when they share one cold bucket, so the orphan removal of one never
+/// touches the other's files.
+std::string MountedDataPrefix(std::string_view base_key, std::string_view table_uuid);
+
+// Where an expiry or an orphan removal is, for progress displays.
+struct MaintenanceProgress {
+  std::string phase;  // "reading metadata", "listing", "deleting"
+  int64_t done = 0;   // files deleted so far ("deleting")
+  int64_t total = 0;  // files to delete ("deleting")
+};
+using MaintenanceProgressFn = std::function<void(const MaintenanceProgress&)>;
+
 struct ExpireOptions {
   /// Snapshots with timestamp_ms < older_than_ms may be expired.
   int64_t older_than_ms = 0;
@@ -55,6 +71,8 @@ struct ExpireOptions {
   bool dry_run = false;
   /// Attempts and backoff of the metadata write (id_index unused).
   CommitOptions commit;
+  /// Called from the calling thread as each phase starts and every few deletions (optional).
+  MaintenanceProgressFn progress;
 };
 
 struct ExpireReport {
@@ -77,6 +95,8 @@ struct OrphanOptions {
   /// Objects modified at or after this are kept. nullopt: now - 3 days.
   std::optional<int64_t> older_than_ms;
   bool dry_run = false;
+  /// As ExpireOptions::progress.
+  MaintenanceProgressFn progress;
 };
 
 struct OrphanReport {

@@ -204,9 +204,17 @@ TEST_F(MaintenanceTest, ExpireKeepsRetainLastAndCurrentAndDeletesExactlyTheUnrea
   EXPECT_EQ(Load().version, before.version);
 
   options.dry_run = false;
+  std::vector<MaintenanceProgress> progress;
+  options.progress = [&](const MaintenanceProgress& p) { progress.push_back(p); };
   auto report = ExpireSnapshots(*table_, options);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->cleanup_error.empty()) << report->cleanup_error;
+  // Progress: the metadata is read, then the deletions count up to the total.
+  ASSERT_GE(progress.size(), 2u);
+  EXPECT_EQ(progress.front().phase, "reading metadata");
+  EXPECT_EQ(progress.back().phase, "deleting");
+  EXPECT_EQ(progress.back().done, report->deleted.total());
+  EXPECT_EQ(progress.back().total, report->deleted.total());
   EXPECT_EQ(report->expired_snapshot_ids, dry->expired_snapshot_ids);
   EXPECT_EQ(report->snapshots_remaining, 2);
   EXPECT_EQ(report->version, before.version + 1);

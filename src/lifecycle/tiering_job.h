@@ -18,7 +18,7 @@
 //                files — time travel and other engines keep working).
 // Buckets: the table (metadata, manifests, warm files) lives in `bucket`;
 // compacted cold files go to `cold_bucket` when one is given (the guide's
-// R2_WARM / R2_COLD), under the same key layout, and the manifests name them
+// R2_WARM / R2_COLD), under `<table>/<table uuid>/data/`, and the manifests name them
 // by their own locations — readers reach them by mounting that bucket
 // (MountedStore; `--cold-bucket` on the CLI), other engines by having
 // credentials for both.

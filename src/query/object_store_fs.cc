@@ -18,14 +18,7 @@ namespace strata {
 namespace {
 
 // The first CachingStore among `store` and the stores it wraps, or null.
-CachingStore* FindCache(ObjectStore* store) {
-  while (store) {
-    if (auto* cache = dynamic_cast<CachingStore*>(store)) return cache;
-    auto* wrapper = dynamic_cast<StoreWrapper*>(store);
-    store = wrapper ? wrapper->target() : nullptr;
-  }
-  return nullptr;
-}
+CachingStore* FindCache(ObjectStore* store) { return FindWrapped<CachingStore>(store); }
 
 }  // namespace
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "store/store_wrapper.h"
+
 namespace strata {
 namespace {
 
@@ -137,5 +139,7 @@ std::optional<std::string> MountedStore::KeyFor(std::string_view location) const
   if (best) return MountKey(best->name, *best_key);
   return std::nullopt;
 }
+
+MountedStore* FindMountedStore(ObjectStore* store) { return FindWrapped<MountedStore>(store); }
 
 }  // namespace strata

@@ -74,4 +74,8 @@ class MountedStore : public ObjectStore {
   std::vector<Mount> mounts_;
 };
 
+/// The MountedStore `store` is or wraps (through StoreWrapper decorators), or
+/// nullptr.
+MountedStore* FindMountedStore(ObjectStore* store);
+
 }  // namespace strata

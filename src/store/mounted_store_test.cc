@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/counting_store.h"
 #include "store/local_store.h"
 #include "store/memory_store.h"
 #include "store/object_store_conformance.h"
@@ -121,6 +122,16 @@ TEST(MountedStoreTest, UnknownMountsAndBadConfigurationsAreClearErrors) {
   auto same = MountedStore::Create(memory("a"), {{"cold", memory("a")}});
   EXPECT_FALSE(same.ok());
   EXPECT_NE(same.status().message().find("mem://a is mounted twice"), std::string::npos) << same.status();
+}
+
+TEST(MountedStoreTest, FoundThroughTheDecoratorsThatWrapIt) {
+  auto store = Mounted(std::make_shared<MemoryStore>("warm"), std::make_shared<MemoryStore>("cold"));
+  auto counted = std::make_shared<CountingStore>(store);
+  EXPECT_EQ(FindMountedStore(counted.get()), store.get());
+  EXPECT_EQ(FindMountedStore(store->primary().get()), nullptr);
+  // Decorators forward locations, so a wrapped mount still resolves.
+  EXPECT_EQ(counted->KeyFor("mem://cold/t/f"), std::optional<std::string>("@cold/t/f"));
+  EXPECT_EQ(counted->UriFor("@cold/t/f"), "mem://cold/t/f");
 }
 
 TEST(MountedStoreTest, ABucketInsideThePrimaryDirectoryIsResolvedToTheMount) {

@@ -48,4 +48,16 @@ class StoreWrapper : public ObjectStore {
   std::shared_ptr<ObjectStore> target_;
 };
 
+/// The first T among `store` and the stores it wraps (through StoreWrapper
+/// decorators), or nullptr.
+template <class T>
+T* FindWrapped(ObjectStore* store) {
+  while (store) {
+    if (auto* found = dynamic_cast<T*>(store)) return found;
+    auto* wrapper = dynamic_cast<StoreWrapper*>(store);
+    store = wrapper ? wrapper->target() : nullptr;
+  }
+  return nullptr;
+}
+
 }  // namespace strata

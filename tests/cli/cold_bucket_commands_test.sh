@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The warm and cold tiers in different buckets — two local directories, then
 # two S3 buckets served by moto on a loopback port: `strata tier run
-# --cold-bucket` compacts old days into the cold bucket (same key layout),
+# --cold-bucket` compacts old days into the cold bucket (under the table's
+# key and uuid),
 # the table's bucket keeps the metadata and the warm files; query, lookup,
 # time travel, expire and orphans given --cold-bucket see every event once;
 # without it a read of a cold file is a clear error naming the option.
@@ -27,9 +28,12 @@ else:
 PY
 }
 
-# scenario WARM_URI COLD_URI COLD_LOCATION_PREFIX PUT_STRAY_COMMAND...
+# scenario WARM_URI COLD_URI COLD_ROOT PUT_STRAY_COMMAND: COLD_ROOT is how the
+# cold bucket's locations start ("s3://cold-lake/"); PUT_STRAY_COMMAND KEY
+# writes an object into the cold bucket.
 scenario() {
-  local B=$1 C=$2 cold_prefix=$3
+  local B=$1 C=$2 cold_root=$3 put_stray=$4
+  local cold_prefix="${cold_root}cdc/tenant-1/"
   ingest_ten_days "$B"
   "$STRATA" bucket create "$C" >/dev/null
   local T=(--bucket "$B" --namespace tenant-1 --cold-bucket "$C")
@@ -42,7 +46,7 @@ scenario() {
   local out
   out=$("$STRATA" tier run "${T[@]}" --policy age:2,5 --now 2024-03-11T00:00:00Z)
   expect_contains "$out" "5 compacted (20 files -> 5)" "summary"
-  expect_eq "$(objects "$C" cdc/tenant-1/data/)" 5 "the cold files are in the cold bucket"
+  expect_eq "$(objects "$C" cdc/tenant-1/)" 5 "the cold files are in the cold bucket"
   expect_eq "$(objects "$B" cdc/tenant-1/data/)" 40 "the warm bucket got no new data file"
   expect_eq "$("$STRATA" files "${T[@]}" --json | py 'import json,sys; fs=json.load(sys.stdin); print(len(fs), sum(f["file_path"].startswith(sys.argv[1]) for f in fs))' "$cold_prefix")" \
     "25 5" "manifests name the cold files by their own locations"
@@ -75,27 +79,35 @@ for line in open(sys.argv[1]):
   out=$("$STRATA" expire "${T[@]}" --older-than 0s --json)
   expect_eq "$(py 'import json,sys; print(json.load(sys.stdin)["deleted"]["data_files"])' <<<"$out")" 20 "expired warm files"
   expect_eq "$(objects "$B" cdc/tenant-1/data/)" 20 "warm files left"
-  shift 3
-  "$@"  # puts cdc/tenant-1/data/stray.parquet into the cold bucket
-  expect_eq "$(objects "$C" cdc/tenant-1/data/)" 6 "the stray object is there"
+  # A stray object beside the cold files (cdc/tenant-1/<table uuid>/data/...)
+  # is an orphan; an object of another table's name in the cold bucket is not
+  # this table's to delete.
+  local stray
+  stray=$("$STRATA" files "${T[@]}" --json | py 'import json,os,sys
+p = next(f["file_path"] for f in json.load(sys.stdin) if f["file_path"].startswith(sys.argv[1]))
+print(os.path.dirname(p[len(sys.argv[2]):]) + "/stray.parquet")' "$cold_prefix" "$cold_root")
+  expect_contains "$stray" "cdc/tenant-1/" "stray key"
+  "$put_stray" "$stray"
+  "$put_stray" cdc/tenant-1/data/another-warm-buckets-file.parquet
+  expect_eq "$(objects "$C" cdc/tenant-1/)" 7 "the stray objects are there"
   out=$("$STRATA" orphans "${T[@]}" --older-than 2100-01-01T00:00:00Z --json)
-  expect_contains "$out" "@cold/cdc/tenant-1/data/stray.parquet" "orphans lists the cold bucket"
-  expect_eq "$(objects "$C" cdc/tenant-1/data/)" 5 "the stray object is removed, the cold files kept"
+  expect_contains "$out" "\"@cold/$stray\"" "orphans lists the table's prefix in the cold bucket"
+  expect_eq "$(objects "$C" cdc/tenant-1/)" 6 "the stray object is removed, the cold files and the other one kept"
   rows > "$WORK/final.json"
   cmp -s "$WORK/before.json" "$WORK/final.json" || fail "rows differ after expire and orphans"
   rm -f "$WORK"/part.*
 }
 
 # Two local directories.
-local_stray() { echo junk > "$WORK/cold/cdc/tenant-1/data/stray.parquet"; }
-scenario "file://$WORK/warm" "file://$WORK/cold" "file://$WORK/cold/cdc/tenant-1/data/" local_stray
+local_stray() { mkdir -p "$(dirname "$WORK/cold/$1")" && echo junk > "$WORK/cold/$1"; }
+scenario "file://$WORK/warm" "file://$WORK/cold" "file://$WORK/cold/" local_stray
 
 # Two S3 buckets (moto on loopback).
 start_moto
 s3_stray() {
-  python3 -c 'import boto3,sys; boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1").put_object(Bucket="cold-lake", Key="cdc/tenant-1/data/stray.parquet", Body=b"junk")' \
-    "http://127.0.0.1:$PORT"
+  python3 -c 'import boto3,sys; boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1").put_object(Bucket="cold-lake", Key=sys.argv[2], Body=b"junk")' \
+    "http://127.0.0.1:$PORT" "$1"
 }
 scenario "s3://warm-lake?endpoint=http://127.0.0.1:$PORT" "s3://cold-lake?endpoint=http://127.0.0.1:$PORT" \
-  "s3://cold-lake/cdc/tenant-1/data/" s3_stray
+  "s3://cold-lake/" s3_stray
 echo OK
