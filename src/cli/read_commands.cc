@@ -134,14 +134,15 @@ void PrintEventColumns(const QueryResult& row) {
 // A lookup answered by the table.
 void PrintTableRecord(const std::string& id, const Record& record, const ReadReport& report, bool json) {
   if (json) {
-    std::string out = "{\"tier\":\"table\",\"table\":";
+    std::string out = "{\"tier\":\"" + std::string(RecordTierName(TableTierOf(record.file.file_path))) + "\",\"table\":";
     AppendJsonString(&out, record.table_root);
     out += ",\"snapshot_id\":" + std::to_string(record.snapshot_id) + ",\"file\":" + DataFileJson(record.file) +
            ",\"event\":" + RowToJson(record.row, 0) + "}";
     std::cout << out << "\n";
     return;
   }
-  std::cout << "event " << id << " in " << record.table_root << " (snapshot " << record.snapshot_id << ")\n"
+  std::cout << "event " << id << " in " << record.table_root << " (snapshot " << record.snapshot_id << ", "
+            << RecordTierName(TableTierOf(record.file.file_path)) << " file)\n"
             << "file  " << record.file.file_path << "\n"
             << "cost  " << RequestsText(report.requests) << ", " << report.files_scanned << " candidate file"
             << (report.files_scanned == 1 ? "" : "s") << (report.used_id_index ? " from the id index" : "") << "\n\n";

@@ -39,7 +39,8 @@ Result<Uploaded> Upload(IcebergTable& table, const TableMetadata& md, ObjectStor
   const std::string path = PartitionPath(partition);
   const std::string data = foreign ? MountedDataPrefix(table.base_key(), md.table_uuid) : table.base_key() + "/data/";
   for (RewrittenFile& r : *rewritten) {
-    const std::string key = data + (path.empty() ? "" : path + "/") + UuidV7() + ".parquet";
+    const std::string key =
+        data + (path.empty() ? "" : path + "/") + std::string(kCompactedFilePrefix) + UuidV7() + ".parquet";
     auto put = output.PutFile(key, r.file.local_path, PutOptions::CreateOnly());
     if (!put.ok()) {
       for (const std::string& k : out.keys) (void)output.Delete(k);

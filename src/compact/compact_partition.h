@@ -13,11 +13,10 @@
 // min_files_to_compact of them: nothing to do (the result says why). They
 // are rewritten in order of their first timestamp (compact/sorted_rewrite.h):
 // DuckDB sorts runs of (memory_limit_mb - 128) / 8 KB rows (it sorts the 178
-// columns at full width), and each 32 consecutive runs (~1.5M rows at the
-// default 512 MiB, ~100-400 MiB of typical events) are merged into new files
-// cut at the row-group boundary nearest target_file_size_mb — so files come
-// out near the target whatever the rows compress to; the last file of a merge
-// takes the rest.
+// columns at full width), the runs are merged (32 at a time into longer runs
+// first when there are more) into one sorted sequence, cut into new files at
+// the row-group boundary nearest target_file_size_mb — so every file but the
+// last comes out near the target whatever the rows compress to.
 // With no partition given, every partition of the current snapshot is
 // considered.
 //

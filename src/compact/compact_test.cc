@@ -279,7 +279,7 @@ TEST_F(CompactTest, APartitionLargerThanOneSortIsSortedInRunsAndMergedIntoOneFil
   EXPECT_EQ(backwards->rows.at(0).at(0), Cell(int64_t{0}));
 }
 
-TEST_F(CompactTest, MoreRunsThanOneMergeTakesAreMergedInTurnsEachFileSorted) {
+TEST_F(CompactTest, MoreRunsThanOneMergeTakesAreMergedInPassesIntoOneSortedSequenceOfFiles) {
   Ingest(2, 30000, kHour10, 1.0);
   Ingest(4, 1000, kHour10, 1.0);
   std::vector<RewriteInput> inputs;
@@ -295,16 +295,18 @@ TEST_F(CompactTest, MoreRunsThanOneMergeTakesAreMergedInTurnsEachFileSorted) {
   ASSERT_EQ(ids_before.size(), 64000u);
   SortedRewriteOptions o;
   o.memory_limit_bytes = int64_t{256} << 20;  // 16,384 rows per run: 5-6 runs
-  o.max_merge_runs = 2;                       // so 3 merges
+  o.max_merge_runs = 2;                       // so 3 passes of merges before the last
+  o.target_file_bytes = int64_t{1} << 20;
+  o.parquet.row_group_size = 2048;
   auto rewriter = SortedRewriter::Create(bucket_, o);
   ASSERT_TRUE(rewriter.ok()) << rewriter.status();
   TempDir out;
   auto files = (*rewriter)->Rewrite(inputs, out.path() + "/files");
   ASSERT_TRUE(files.ok()) << files.status();
-  ASSERT_EQ(files->size(), 3u);  // one per merge: each far under the 128 MiB target
+  ASSERT_GE(files->size(), 3u);  // ~4.5 MiB of rows cut near 1 MiB
   auto engine = SqlEngine::Create();
   ASSERT_TRUE(engine.ok()) << engine.status();
-  int64_t rows = 0, hashes = 0;
+  int64_t rows = 0, hashes = 0, last_max = INT64_MIN;
   std::multiset<std::string> ids_after;
   for (const RewrittenFile& f : *files) {
     rows += f.file.record_count;
@@ -317,6 +319,13 @@ TEST_F(CompactTest, MoreRunsThanOneMergeTakesAreMergedInTurnsEachFileSorted) {
                                  {});
     ASSERT_TRUE(back.ok()) << back.status();
     EXPECT_EQ(back->rows.at(0).at(0), Cell(int64_t{0})) << f.file.local_path << " is out of order";
+    // The files follow each other: one sorted sequence cut into pieces.
+    auto range = (*engine)->Query("SELECT * FROM read_parquet('" + f.file.local_path + "')",
+                                  "SELECT epoch_us(min(\"timestamp\")), epoch_us(max(\"timestamp\")) FROM events", {});
+    ASSERT_TRUE(range.ok()) << range.status();
+    const int64_t lo = std::get<int64_t>(range->rows.at(0).at(0)), hi = std::get<int64_t>(range->rows.at(0).at(1));
+    EXPECT_LE(last_max, lo) << f.file.local_path << " starts before the previous file ends";
+    last_max = hi;
     auto in_file = (*engine)->Query("SELECT * FROM read_parquet('" + f.file.local_path + "')", "SELECT id FROM events", {});
     ASSERT_TRUE(in_file.ok()) << in_file.status();
     ids_after.merge(ids(*in_file));

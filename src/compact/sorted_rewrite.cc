@@ -291,7 +291,19 @@ struct SortedRewriter::Impl {
   std::unique_ptr<TempDir> spill;  // DuckDB's temporary directory (sort spills); one per instance
   std::unique_ptr<duckdb::DuckDB> db;
   std::unique_ptr<duckdb::Connection> con;
-  std::unique_ptr<ParquetWriter> writer;  // the output file (its own DuckDB)
+  std::unique_ptr<ParquetWriter> writer;      // the output files (its own DuckDB)
+  std::unique_ptr<ParquetWriter> run_writer;  // merged runs: snappy, 2,048-row groups
+
+  // Cursors on the run files at `paths` that hold rows (none: no rows at all).
+  Result<std::vector<std::unique_ptr<RunCursor>>> OpenRuns(const std::vector<std::string>& paths) {
+    std::vector<std::unique_ptr<RunCursor>> cursors;
+    for (const std::string& path : paths) {
+      auto cursor = std::make_unique<RunCursor>(*db, path);
+      STRATA_RETURN_IF_ERROR(cursor->Open());
+      if (!cursor->done()) cursors.push_back(std::move(cursor));
+    }
+    return cursors;
+  }
 
   Status Run(const std::string& sql) {
     try {
@@ -372,6 +384,11 @@ Result<std::unique_ptr<SortedRewriter>> SortedRewriter::Create(std::shared_ptr<O
   impl->spill = std::make_unique<TempDir>("strata-compact-spill");
   STRATA_RETURN_IF_ERROR(impl->Run("SET temp_directory = " + SqlLiteral(impl->spill->path())));
   STRATA_ASSIGN_OR_RETURN(impl->writer, ParquetWriter::Create(options.parquet));
+  ParquetOptions run_options;
+  run_options.compression = "snappy";
+  run_options.row_group_size = 2048;
+  run_options.threads = 1;
+  STRATA_ASSIGN_OR_RETURN(impl->run_writer, ParquetWriter::Create(run_options));
   return std::unique_ptr<SortedRewriter>(new SortedRewriter(std::move(impl)));
 }
 
@@ -387,36 +404,49 @@ Result<std::vector<RewrittenFile>> SortedRewriter::Rewrite(const std::vector<Rew
 
   // Pass 1: runs of at most RunRows() rows, each sorted into a run file.
   const auto runs = CutRuns(inputs, impl_->options.RunRows());
-  std::vector<RewrittenFile> out;
-  // Up to max_merge_runs runs at a time: sorted into run files, then merged.
+  TempDir run_dir("strata-compact-runs");
+  std::vector<std::string> run_paths;
+  int64_t rows = 0;  // as the manifests count them (the cut's tail rule only)
+  for (size_t r = 0; r < runs.size(); ++r) {
+    run_paths.push_back(run_dir.path() + "/run-" + std::to_string(r) + ".parquet");
+    STRATA_RETURN_IF_ERROR(impl_->SortRun(runs[r], run_paths.back()));
+    for (const RunPiece& p : runs[r]) rows += (p.end < 0 ? p.input.rows : p.end) - p.begin;
+  }
+  // Pass 2 (only when there are more runs than one merge reads): merge them
+  // max_merge_runs at a time into longer runs, until one merge takes all.
   const auto fan_in = static_cast<size_t>(impl_->options.max_merge_runs);
-  for (size_t first = 0; first < runs.size(); first += fan_in) {
-    const size_t end = std::min(runs.size(), first + fan_in);
-    TempDir run_dir("strata-compact-runs");
-    std::vector<std::unique_ptr<RunCursor>> cursors;
-    int64_t rows = 0;  // as the manifests count them (the cut's tail rule only)
-    for (size_t r = first; r < end; ++r) {
-      const std::string path = run_dir.path() + "/run-" + std::to_string(r) + ".parquet";
-      STRATA_RETURN_IF_ERROR(impl_->SortRun(runs[r], path));
-      cursors.push_back(std::make_unique<RunCursor>(*impl_->db, path));
-      for (const RunPiece& p : runs[r]) rows += (p.end < 0 ? p.input.rows : p.end) - p.begin;
+  for (int level = 1; run_paths.size() > fan_in; ++level) {
+    std::vector<std::string> longer;
+    for (size_t first = 0; first < run_paths.size(); first += fan_in) {
+      const std::vector<std::string> group(run_paths.begin() + static_cast<std::ptrdiff_t>(first),
+                                           run_paths.begin() + static_cast<std::ptrdiff_t>(std::min(run_paths.size(), first + fan_in)));
+      if (group.size() == 1) {
+        longer.push_back(group[0]);
+        continue;
+      }
+      STRATA_ASSIGN_OR_RETURN(auto cursors, impl_->OpenRuns(group));
+      if (cursors.empty()) continue;  // no rows
+      longer.push_back(run_dir.path() + "/merge-" + std::to_string(level) + "-" + std::to_string(first) + ".parquet");
+      MergeStream merge(std::move(cursors), rows, INT64_MAX, impl_->options.parquet.row_group_size);
+      merge.StartFile(longer.back());
+      STRATA_RETURN_IF_ERROR(impl_->run_writer->WriteStream(merge, longer.back()).status());
+      for (const std::string& path : group) std::filesystem::remove(path, ec);
     }
-    bool any_rows = false;
-    for (auto& cursor : cursors) {
-      STRATA_RETURN_IF_ERROR(cursor->Open());
-      any_rows = any_rows || !cursor->done();
-    }
-    if (!any_rows) continue;
-    MergeStream merge(std::move(cursors), rows, impl_->options.target_file_bytes, impl_->options.parquet.row_group_size);
-    while (!merge.done()) {
-      const std::string path = out_dir + "/part_" + std::to_string(out.size()) + ".parquet";
-      merge.StartFile(path);
-      RewrittenFile file;
-      STRATA_ASSIGN_OR_RETURN(file.file, impl_->writer->WriteStream(merge, path));
-      file.id_hashes = merge.TakeIdHashes();
-      if (on_file) on_file(file);
-      out.push_back(std::move(file));
-    }
+    run_paths = std::move(longer);
+  }
+  // Pass 3: one merge of every run, cut into files near the target.
+  STRATA_ASSIGN_OR_RETURN(auto cursors, impl_->OpenRuns(run_paths));
+  std::vector<RewrittenFile> out;
+  if (cursors.empty()) return out;
+  MergeStream merge(std::move(cursors), rows, impl_->options.target_file_bytes, impl_->options.parquet.row_group_size);
+  while (!merge.done()) {
+    const std::string path = out_dir + "/part_" + std::to_string(out.size()) + ".parquet";
+    merge.StartFile(path);
+    RewrittenFile file;
+    STRATA_ASSIGN_OR_RETURN(file.file, impl_->writer->WriteStream(merge, path));
+    file.id_hashes = merge.TakeIdHashes();
+    if (on_file) on_file(file);
+    out.push_back(std::move(file));
   }
   return out;
 }

@@ -20,9 +20,11 @@
 //     size DuckDB has written so far), so the files come out near the target
 //     whatever the rows compress to; the last one takes the rest (a tail
 //     under a quarter of the target joins the file before).
-// More runs than kMaxMergeRuns are merged kMaxMergeRuns at a time (each such
-// merge its own files). So one output file may hold many times the rows one
-// sort can take: its size is bounded by the merge's fan-in, not by memory.
+// More runs than one merge reads (max_merge_runs, 32) are first merged 32 at
+// a time into longer run files — one more pass over those rows, on local disk
+// — until one merge takes them all. So the partition's rows come out as one
+// sorted sequence cut into files near the target, whatever its size; local
+// disk holds the partition's rows as runs (snappy) while it runs.
 //
 // Memory: DuckDB sorts rows at their full width — several KB per
 // UnifiedEvent row however sparse, plus ~128 MiB of buffers (measured:

@@ -158,4 +158,9 @@ DataFile EventDataFile(const WrittenFile& written, std::string location, std::ve
   return f;
 }
 
+bool IsCompactedDataFile(std::string_view location) {
+  const size_t slash = location.rfind('/');
+  return location.substr(slash == std::string_view::npos ? 0 : slash + 1).starts_with(kCompactedFilePrefix);
+}
+
 }  // namespace strata

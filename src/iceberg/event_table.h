@@ -44,6 +44,12 @@ std::string PartitionPath(const std::vector<Value>& partition);
 /// The manifest entry's data file for a Parquet file ParquetWriter wrote (or
 /// one written the same way): counts, column metrics, row-group offsets, sort
 /// order 1, at `location` in `partition`.
+/// Compaction names its files `compacted-<uuid>.parquet`: how a lookup tells
+/// a cold (compacted) file from a warm one the sink wrote.
+inline constexpr std::string_view kCompactedFilePrefix = "compacted-";
+/// Whether the data file at `location` was written by compaction (its file name).
+bool IsCompactedDataFile(std::string_view location);
+
 DataFile EventDataFile(const WrittenFile& written, std::string location, std::vector<Value> partition);
 
 /// Table base key for a namespace: "{base_path}{ns}" with base_path normalized

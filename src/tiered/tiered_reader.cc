@@ -3,6 +3,7 @@
 #include <charconv>
 #include <limits>
 
+#include "iceberg/event_table.h"
 #include "iceberg/table.h"
 #include "query/sql_engine.h"
 
@@ -39,7 +40,18 @@ Status TieredOptions::Validate() const {
   return reader.Validate();
 }
 
-std::string_view RecordTierName(RecordTier tier) { return tier == RecordTier::kHot ? "hot" : "table"; }
+std::string_view RecordTierName(RecordTier tier) {
+  switch (tier) {
+    case RecordTier::kHot: return "hot";
+    case RecordTier::kWarm: return "warm";
+    case RecordTier::kCold: return "cold";
+  }
+  return "?";
+}
+
+RecordTier TableTierOf(const std::string& file_path) {
+  return IsCompactedDataFile(file_path) ? RecordTier::kCold : RecordTier::kWarm;
+}
 
 TieredReader::TieredReader(TieredOptions options, std::unique_ptr<IcebergReader> reader)
     : options_(std::move(options)), reader_(std::move(reader)) {}
@@ -86,7 +98,7 @@ Result<std::optional<TieredRecord>> TieredReader::GetRecord(std::string_view ns,
   STRATA_ASSIGN_OR_RETURN(std::optional<Record> record, reader_->GetRecord(request, report));
   if (!record) return std::optional<TieredRecord>();
   TieredRecord found;
-  found.tier = RecordTier::kTable;
+  found.tier = TableTierOf(record->file.file_path);
   found.source = record->file.file_path;
   found.record = std::move(*record);
   return std::optional<TieredRecord>(std::move(found));

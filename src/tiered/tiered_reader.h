@@ -56,10 +56,13 @@ struct TieredOptions {
   Status Validate() const;
 };
 
-// Which tier answered a lookup.
-enum class RecordTier { kHot, kTable };
-/// "hot" / "table".
+// Which tier answered a lookup: the hot tier, or the table — a warm file
+// (the sink's) or a cold one (compacted: IsCompactedDataFile).
+enum class RecordTier { kHot, kWarm, kCold };
+/// "hot" / "warm" / "cold".
 std::string_view RecordTierName(RecordTier tier);
+/// The tier of a table data file: kCold when compaction wrote it, else kWarm.
+RecordTier TableTierOf(const std::string& file_path);
 
 // An event found by TieredReader::GetRecord.
 struct TieredRecord {

@@ -19,6 +19,8 @@
 #include <set>
 #include <thread>
 
+#include "compact/compact_partition.h"
+#include "iceberg/event_table.h"
 #include "event/schema.h"
 #include "pipeline/namespace_pipeline.h"
 #include "sink/sink_test_util.h"
@@ -158,15 +160,44 @@ TEST_F(TieredTest, GetRecordFallsBackFromTheHotTierToTheTable) {
   ASSERT_TRUE(pipeline->hot().Release(pipeline->Stats().committed_lsn).ok());
   auto table = MustGet(*reader, "ev-7");
   ASSERT_TRUE(table.has_value());
-  EXPECT_EQ(table->tier, RecordTier::kTable);
+  EXPECT_EQ(table->tier, RecordTier::kWarm);
   EXPECT_TRUE(table->source.ends_with(".parquet")) << table->source;
   EXPECT_EQ(table->source, table->record.file.file_path);
   EXPECT_NE(table->record.snapshot_id, 0);
   ExpectSameRows(hot->record.row, table->record.row, "ev-7 hot vs table");
 
   EXPECT_FALSE(MustGet(*reader, "no-such-event").has_value());
-  EXPECT_EQ(std::string(RecordTierName(RecordTier::kHot)) + "/" + std::string(RecordTierName(RecordTier::kTable)),
-            "hot/table");
+  EXPECT_EQ(std::string(RecordTierName(RecordTier::kHot)) + "/" + std::string(RecordTierName(RecordTier::kWarm)) + "/" +
+                std::string(RecordTierName(RecordTier::kCold)),
+            "hot/warm/cold");
+}
+
+TEST_F(TieredTest, GetRecordSaysColdForAnEventInACompactedFile) {
+  auto pipeline = OpenPipeline(Options());
+  ASSERT_TRUE(pipeline->Ingest(testutil::SpreadEvents(kNs, 300)).ok());
+  ASSERT_EQ(*pipeline->Flush(), 300);
+  ASSERT_TRUE(pipeline->Ingest(testutil::SpreadEvents(kNs, 300, "b-")).ok());
+  ASSERT_EQ(*pipeline->Flush(), 300);  // two small files in each hour
+  ASSERT_TRUE(pipeline->hot().Release(pipeline->Stats().committed_lsn).ok());
+  auto reader = OpenReader();
+  EXPECT_EQ(MustGet(*reader, "ev-7")->tier, RecordTier::kWarm);
+
+  CompactOptions c;
+  c.bucket = bucket_;
+  c.table = "cdc/tenant-1";
+  c.min_files_to_compact = 2;
+  auto compacted = CompactPartition(c);
+  ASSERT_TRUE(compacted.ok()) << compacted.status();
+  ASSERT_GT(compacted->compacted(), 0);
+  for (const char* id : {"ev-7", "b-123"}) {
+    auto cold = MustGet(*reader, id);
+    ASSERT_TRUE(cold.has_value()) << id;
+    EXPECT_EQ(cold->tier, RecordTier::kCold) << id;
+    EXPECT_TRUE(IsCompactedDataFile(cold->source)) << cold->source;
+  }
+  const QueryResult counts = MustQuery(*reader, "SELECT count(*), count(DISTINCT id) FROM events");
+  EXPECT_EQ(counts.rows.at(0).at(0), Cell(int64_t{600}));
+  EXPECT_EQ(counts.rows.at(0).at(1), Cell(int64_t{600}));
 }
 
 TEST_F(TieredTest, AHotRowRendersExactlyAsTheSameEventReadFromTheTable) {
@@ -201,7 +232,7 @@ TEST_F(TieredTest, AHotRowRendersExactlyAsTheSameEventReadFromTheTable) {
     ASSERT_TRUE(table.ok()) << table.status();
     ASSERT_TRUE(table->has_value()) << ids[i];
     ExpectSameRows((*table)->row, hot_rows[i], "GetRecord " + ids[i]);
-    EXPECT_EQ(MustGet(*reader, ids[i])->tier, RecordTier::kTable);
+    EXPECT_EQ(MustGet(*reader, ids[i])->tier, RecordTier::kWarm);
   }
   const QueryResult table_query = MustQuery(*reader, all_sql, &report);
   EXPECT_EQ(report.hot_rows, 0);
@@ -386,7 +417,7 @@ TEST_F(TieredTest, WhatEachTierCostsALookupAndAQuery) {
   };
   const auto hot = time_lookups(RecordTier::kHot);
   ASSERT_TRUE(pipeline->hot().Release(pipeline->Stats().committed_lsn).ok());
-  const auto table = time_lookups(RecordTier::kTable);
+  const auto table = time_lookups(RecordTier::kWarm);
   std::printf("GetRecord from the hot tier p50 %.0f us p99 %.0f us; from the table p50 %.0f us p99 %.0f us\n",
               hot.first, hot.second, table.first, table.second);
   EXPECT_LT(hot.first, 1000.0);

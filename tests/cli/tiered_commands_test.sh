@@ -70,7 +70,7 @@ expect_eq "$q" "$(table "SELECT min(lsn) AS lo, max(lsn) AS hi FROM events WHERE
 # Without --hot-dir, lookup --json says the table answered.
 t=$("$STRATA" lookup --bucket "$B" --namespace tenant-1 --json "$A_ID" |
   py 'import json,sys; d=json.load(sys.stdin); print(d["tier"], d["file"]["file_path"].endswith(".parquet"))')
-expect_eq "$t" "table True" "lookup without --hot-dir"
+expect_eq "$t" "warm True" "lookup without --hot-dir: a file the sink wrote"
 text=$("$STRATA" lookup --bucket "$B" --namespace tenant-1 --hot-dir "$H" "$A_ID")
 expect_contains "$text" "in the hot tier $H/tenant-1.sqlite" "lookup text names the hot tier"
 
