@@ -365,9 +365,10 @@ TEST_F(CompactTest, TheMergeIsCutIntoFilesNearTheTargetSizeInSortOrder) {
       EXPECT_LT(mib, 1.4) << "the last file";
     }
     // One merge: the files follow each other in (timestamp, id) order.
-    if (i > 0)
+    if (i > 0) {
       EXPECT_LE(DecodeLongBound(by_time[i - 1].upper_bounds.at(field::kTimestamp)),
                 DecodeLongBound(f.lower_bounds.at(field::kTimestamp)));
+    }
   }
   EXPECT_EQ(rows, 64000);
   EXPECT_EQ(Rows(), rows_before);
