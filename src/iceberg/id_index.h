@@ -22,7 +22,8 @@
 //     adler32 check) of stored_len bytes inflating to raw_len bytes, zeros.
 //     Inflated page:
 //       varint F, then F x {varint path_len, path (relative to the table
-//         location, "data/year=2024/.../x.parquet"), varint file_size_in_bytes},
+//         location, "data/year=2024/.../x.parquet", or, for a file in
+//         another bucket, its absolute location), varint file_size_in_bytes},
 //         sorted by path: the page's own file table (local numbers 0..F-1);
 //       varint E, then the E entries sorted by hash as two columns of byte
 //         planes (plane 0 = most significant byte of every entry, then plane
