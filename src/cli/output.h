@@ -26,8 +26,8 @@ T Unwrap(Result<T> result, const std::string& context = "") {
 std::shared_ptr<ObjectStore> OpenBucketOrExit(const std::string& uri);
 /// The --cold-bucket of `args`, or null when none was given.
 std::shared_ptr<ObjectStore> OpenColdBucketOrExit(const TableArgs& args);
-/// The --bucket of `args`, with --cold-bucket (if any) mounted beside it
-/// (MountedStore), so data files in either are reached.
+/// The --bucket of `args`, with --cold-bucket (if any, and another bucket)
+/// mounted beside it (MountedStore), so data files in either are reached.
 std::shared_ptr<ObjectStore> OpenTableBucketOrExit(const TableArgs& args);
 
 std::string HumanBytes(int64_t bytes);

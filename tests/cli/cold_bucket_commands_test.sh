@@ -66,6 +66,10 @@ for line in open(sys.argv[1]):
   expect_contains "$out" "\"id\":\"$id\"" "lookup finds the event"
   expect_contains "$out" "$cold_prefix" "lookup names the cold file"
 
+  # The same bucket as --cold-bucket is just the one bucket (both tiers in it).
+  expect_eq "$("$STRATA" query --bucket "$B" --namespace tenant-1 --cold-bucket "$B" --json "SELECT COUNT(*) AS n FROM events WHERE timestamp >= '2024-03-07'")" \
+    "$("$STRATA" query "${T[@]}" --json "SELECT COUNT(*) AS n FROM events WHERE timestamp >= '2024-03-07'")" "--cold-bucket equal to --bucket"
+
   # Without --cold-bucket: an error that says what to do, never a partial answer.
   local err code
   set +e
