@@ -26,10 +26,7 @@ std::shared_ptr<ObjectStore> OpenColdBucketOrExit(const TableArgs& args) {
 }
 
 std::shared_ptr<ObjectStore> OpenTableBucketOrExit(const TableArgs& args) {
-  auto bucket = OpenBucketOrExit(args.bucket);
-  auto cold = OpenColdBucketOrExit(args);
-  if (!cold || cold->Uri() == bucket->Uri()) return bucket;  // one bucket for both tiers
-  return Unwrap(MountedStore::Create(std::move(bucket), {{"cold", std::move(cold)}}), "--cold-bucket");
+  return Unwrap(WithColdMount(OpenBucketOrExit(args.bucket), OpenColdBucketOrExit(args)), "--cold-bucket");
 }
 
 std::string HumanBytes(int64_t bytes) {

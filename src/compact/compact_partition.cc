@@ -62,23 +62,6 @@ bool ForeignOutput(const CompactOptions& options) {
   return options.output_bucket && options.output_bucket->Uri() != options.bucket->Uri();
 }
 
-// The table's store: `bucket`, with a foreign output bucket mounted as "cold"
-// unless `bucket` already mounts it.
-Result<std::shared_ptr<ObjectStore>> TableStore(const CompactOptions& options) {
-  if (!ForeignOutput(options)) return options.bucket;
-  const std::string uri = options.output_bucket->Uri();
-  if (MountedStore* mounted = FindMountedStore(options.bucket.get())) {
-    for (const MountedStore::Mount& m : mounted->mounts()) {
-      if (m.store->Uri() == uri) return options.bucket;
-      if (m.name == "cold")
-        return Status::InvalidArgument("compact: the table's store already mounts " + m.store->Uri() +
-                                       " as 'cold'; the output bucket " + uri + " must be that one");
-    }
-  }
-  STRATA_ASSIGN_OR_RETURN(auto mounted, MountedStore::Create(options.bucket, {{"cold", options.output_bucket}}));
-  return std::shared_ptr<ObjectStore>(std::move(mounted));
-}
-
 }  // namespace
 
 Status CompactOptions::Validate() const {
@@ -108,9 +91,10 @@ int64_t CompactResult::compacted() const {
 Result<CompactResult> CompactPartition(const CompactOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   STRATA_RETURN_IF_ERROR(options.Validate());
-  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<ObjectStore> store, TableStore(options));
+  auto store = WithColdMount(options.bucket, options.output_bucket);
+  if (!store.ok()) return store.status().WithContext("compact");
   ObjectStore& output = options.output_bucket ? *options.output_bucket : *options.bucket;
-  IcebergTable table(store, options.table);
+  IcebergTable table(*store, options.table);
   STRATA_ASSIGN_OR_RETURN(TableState state, table.Load());
   const IcebergSchema* schema = state.metadata.CurrentSchema();
   const PartitionSpec* spec = state.metadata.DefaultSpec();
@@ -187,7 +171,7 @@ Result<CompactResult> CompactPartition(const CompactOptions& options) {
     progress.bytes = pc.bytes_before;
     report("rewriting");
     if (!rewriter) {
-      STRATA_ASSIGN_OR_RETURN(rewriter, SortedRewriter::Create(store, rewrite_options));
+      STRATA_ASSIGN_OR_RETURN(rewriter, SortedRewriter::Create(*store, rewrite_options));
     }
     TempDir spool("strata-compact");
     STRATA_ASSIGN_OR_RETURN(std::vector<RewrittenFile> rewritten, rewriter->Rewrite(inputs, spool.path() + "/files"));

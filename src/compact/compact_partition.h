@@ -65,7 +65,7 @@ struct CompactOptions {
   /// Where the new files go: the cold tier's bucket when it is not the
   /// table's (docs/TIERING.md), under `<table>/<table uuid>/data/<partition>/`
   /// (MountedDataPrefix); null: `bucket`, under `<table>/data/<partition>/`.
-  /// Mounted beside `bucket` as "cold" for the call unless `bucket` (a
+  /// Mounted beside `bucket` for the call (WithColdMount) unless `bucket` (a
   /// MountedStore) mounts it already.
   std::shared_ptr<ObjectStore> output_bucket;
   /// The table's base key in the bucket ("cdc/tenant-1").

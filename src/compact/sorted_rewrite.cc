@@ -177,8 +177,9 @@ class RunCursor {
 };
 
 // The rows of several sorted runs in (timestamp, id) order — ties in run
-// order — for ParquetWriter::WriteStream, cut into files near a target size;
-// hashes every id on the way.
+// order — for ParquetWriter::WriteStream. Merging into the output (a Cut), it
+// cuts the rows into files near the target size and hashes every id;
+// merging into a longer run (no Cut), it does neither.
 //
 // The cut: DuckDB writes a row group to the file as soon as its last chunk
 // arrives, so at each row-group boundary the file's size on disk is the size
@@ -188,9 +189,14 @@ class RunCursor {
 // a quarter of the target (then it goes into this one).
 class MergeStream : public RowStream {
  public:
-  MergeStream(std::vector<std::unique_ptr<RunCursor>> runs, int64_t total_rows, int64_t target_bytes,
-              int64_t row_group_rows)
-      : runs_(std::move(runs)), left_(total_rows), target_(target_bytes), row_group_(row_group_rows) {
+  struct Cut {
+    int64_t target_bytes = 0;
+    int64_t row_group_rows = 0;  // the writer's row groups
+    int64_t rows = 0;            // rows the manifests say the merge holds (for the tail rule only)
+  };
+
+  MergeStream(std::vector<std::unique_ptr<RunCursor>> runs, std::optional<Cut> cut)
+      : runs_(std::move(runs)), cut_(cut), left_(cut ? cut->rows : 0) {
     for (size_t i = 0; i < runs_.size(); ++i)
       if (!runs_[i]->done()) heap_.push_back(i);
     std::make_heap(heap_.begin(), heap_.end(), Later{this});
@@ -213,7 +219,7 @@ class MergeStream : public RowStream {
       std::pop_heap(heap_.begin(), heap_.end(), Later{this});
       RunCursor& run = *runs_[heap_.back()];
       events_.push_back(run.Row());
-      if (events_.back().Has(field::kId)) id_hashes_.push_back(IdHash(events_.back().id()));
+      if (cut_ && events_.back().Has(field::kId)) id_hashes_.push_back(IdHash(events_.back().id()));
       STRATA_RETURN_IF_ERROR(run.Advance());
       if (run.done()) {
         heap_.pop_back();
@@ -232,14 +238,14 @@ class MergeStream : public RowStream {
 
  private:
   bool FileIsFull() const {
-    if (file_rows_ == 0 || file_rows_ % row_group_ != 0) return false;
+    if (!cut_ || file_rows_ == 0 || file_rows_ % cut_->row_group_rows != 0) return false;
     std::error_code ec;
     const auto on_disk = static_cast<int64_t>(std::filesystem::file_size(path_, ec));
     if (ec || on_disk <= 0) return false;
-    const int64_t group_bytes = on_disk / (file_rows_ / row_group_);
+    const int64_t group_bytes = on_disk / (file_rows_ / cut_->row_group_rows);
     const double bytes_per_row = static_cast<double>(on_disk) / static_cast<double>(file_rows_);
-    const bool tail_is_tiny = static_cast<double>(left_) * bytes_per_row < static_cast<double>(target_) / 4;
-    return on_disk + group_bytes / 2 >= target_ && !tail_is_tiny;
+    const bool tail_is_tiny = static_cast<double>(left_) * bytes_per_row < static_cast<double>(cut_->target_bytes) / 4;
+    return on_disk + group_bytes / 2 >= cut_->target_bytes && !tail_is_tiny;
   }
 
   // Heap order: the top is the smallest key, then the lowest run index.
@@ -256,9 +262,8 @@ class MergeStream : public RowStream {
 
   std::vector<std::unique_ptr<RunCursor>> runs_;
   std::vector<size_t> heap_;  // runs not yet done
-  int64_t left_;              // rows the manifests say are still to come (for the tail rule only)
-  int64_t target_;
-  int64_t row_group_;
+  std::optional<Cut> cut_;
+  int64_t left_;              // of cut_->rows, those still to come
   std::string path_;
   int64_t file_rows_ = 0;
   std::vector<Event> events_;
@@ -427,9 +432,9 @@ Result<std::vector<RewrittenFile>> SortedRewriter::Rewrite(const std::vector<Rew
       STRATA_ASSIGN_OR_RETURN(auto cursors, impl_->OpenRuns(group));
       if (cursors.empty()) continue;  // no rows
       longer.push_back(run_dir.path() + "/merge-" + std::to_string(level) + "-" + std::to_string(first) + ".parquet");
-      MergeStream merge(std::move(cursors), rows, INT64_MAX, impl_->options.parquet.row_group_size);
+      MergeStream merge(std::move(cursors), std::nullopt);
       merge.StartFile(longer.back());
-      STRATA_RETURN_IF_ERROR(impl_->run_writer->WriteStream(merge, longer.back()).status());
+      STRATA_RETURN_IF_ERROR(impl_->run_writer->WriteStream(merge, longer.back(), StreamMetrics::kSkip).status());
       for (const std::string& path : group) std::filesystem::remove(path, ec);
     }
     run_paths = std::move(longer);
@@ -438,7 +443,8 @@ Result<std::vector<RewrittenFile>> SortedRewriter::Rewrite(const std::vector<Rew
   STRATA_ASSIGN_OR_RETURN(auto cursors, impl_->OpenRuns(run_paths));
   std::vector<RewrittenFile> out;
   if (cursors.empty()) return out;
-  MergeStream merge(std::move(cursors), rows, impl_->options.target_file_bytes, impl_->options.parquet.row_group_size);
+  MergeStream merge(std::move(cursors),
+                    MergeStream::Cut{impl_->options.target_file_bytes, impl_->options.parquet.row_group_size, rows});
   while (!merge.done()) {
     const std::string path = out_dir + "/part_" + std::to_string(out.size()) + ".parquet";
     merge.StartFile(path);

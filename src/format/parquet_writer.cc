@@ -70,7 +70,7 @@ struct StreamState {
   size_t row_group_size = 0;  // chunks never straddle a row-group boundary
   int64_t rows = 0;
   bool done = false;
-  MetricsMerger metrics;  // per batch: the batch's events live only until the next Next()
+  MetricsMerger* metrics = nullptr;  // per batch (its events live only until the next Next()); null: none
   Status error;           // the stream's failure, which aborted the COPY
 };
 
@@ -125,9 +125,11 @@ void RowsScan(duckdb::ClientContext&, duckdb::TableFunctionInput& input, duckdb:
     return;
   }
   FillChunk(&output, *batch);
-  MetricsCollector metrics;
-  for (const Event* e : *batch) metrics.Add(*e);
-  state.metrics.Add(metrics.Finish());
+  if (state.metrics) {
+    MetricsCollector metrics;
+    for (const Event* e : *batch) metrics.Add(*e);
+    state.metrics->Add(metrics.Finish());
+  }
   state.rows += static_cast<int64_t>(batch->size());
 }
 
@@ -196,6 +198,36 @@ struct ParquetWriter::Impl {
     return Status::OK();
   }
 
+  // COPYs the rows of `rows` to `local_path` (batch metrics into `metrics`
+  // unless null): the file's path and record count; the partial file is
+  // removed on failure.
+  Result<WrittenFile> Copy(RowStream& rows, const std::string& local_path, MetricsMerger* metrics) {
+    StreamState state;
+    state.stream = &rows;
+    state.row_group_size = static_cast<size_t>(options.row_group_size);
+    state.metrics = metrics;
+    Status copied;
+    try {
+      copied = Run("COPY (SELECT * FROM strata_rows(" + std::to_string(reinterpret_cast<uintptr_t>(&state)) +
+                   "::UBIGINT)) TO " + Quote(local_path, '\'') + " (" + copy_options + ")");
+    } catch (const std::exception& e) {
+      copied = Status::IOError(e.what());
+    }
+    if (!state.error.ok()) copied = state.error;
+    if (copied.ok() && state.rows == 0) copied = Status::InvalidArgument("cannot write a Parquet data file with no rows");
+    if (!copied.ok()) {
+      std::error_code ec;
+      std::filesystem::remove(local_path, ec);
+      return copied.WithContext("writing " + local_path);
+    }
+    WrittenFile file;
+    file.local_path = local_path;
+    file.record_count = state.rows;
+    return file;
+  }
+
+  // Column sizes (into `file->metrics`, when there are any), row-group
+  // offsets and the file size, from the footer.
   Status FillFileFacts(WrittenFile* file) {
     auto result = con->Query(
         "SELECT row_group_id, path_in_schema, total_compressed_size, "
@@ -263,32 +295,21 @@ Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Create(const ParquetOption
 
 Result<WrittenFile> ParquetWriter::Write(std::span<const Event* const> rows, const std::string& local_path) {
   if (rows.empty()) return Status::InvalidArgument("cannot write a Parquet data file with no rows");
+  // The rows are all in memory: one MetricsCollector over them, no per-batch merge.
+  MetricsCollector metrics;
+  for (const Event* e : rows) metrics.Add(*e);
   SpanStream stream(rows);
-  return WriteStream(stream, local_path);
+  STRATA_ASSIGN_OR_RETURN(WrittenFile file, impl_->Copy(stream, local_path, nullptr));
+  file.metrics = metrics.Finish();
+  STRATA_RETURN_IF_ERROR(impl_->FillFileFacts(&file));
+  return file;
 }
 
-Result<WrittenFile> ParquetWriter::WriteStream(RowStream& rows, const std::string& local_path) {
-  StreamState state;
-  state.stream = &rows;
-  state.row_group_size = static_cast<size_t>(impl_->options.row_group_size);
-  Status copied;
-  try {
-    copied = impl_->Run("COPY (SELECT * FROM strata_rows(" + std::to_string(reinterpret_cast<uintptr_t>(&state)) +
-                        "::UBIGINT)) TO " + Quote(local_path, '\'') + " (" + impl_->copy_options + ")");
-  } catch (const std::exception& e) {
-    copied = Status::IOError(e.what());
-  }
-  if (!state.error.ok()) copied = state.error;
-  if (copied.ok() && state.rows == 0) copied = Status::InvalidArgument("cannot write a Parquet data file with no rows");
-  if (!copied.ok()) {
-    std::error_code ec;
-    std::filesystem::remove(local_path, ec);
-    return copied.WithContext("writing " + local_path);
-  }
-  WrittenFile file;
-  file.local_path = local_path;
-  file.record_count = state.rows;
-  file.metrics = state.metrics.metrics();
+Result<WrittenFile> ParquetWriter::WriteStream(RowStream& rows, const std::string& local_path, StreamMetrics metrics) {
+  MetricsMerger merger;
+  STRATA_ASSIGN_OR_RETURN(WrittenFile file,
+                          impl_->Copy(rows, local_path, metrics == StreamMetrics::kCollect ? &merger : nullptr));
+  file.metrics = merger.metrics();
   STRATA_RETURN_IF_ERROR(impl_->FillFileFacts(&file));
   return file;
 }

@@ -63,6 +63,10 @@ class RowStream {
   virtual Result<std::span<const Event* const>> Next(size_t max) = 0;
 };
 
+/// What WriteStream collects besides the file: the Iceberg column metrics
+/// (kCollect), or nothing (kSkip: intermediate files no manifest names).
+enum class StreamMetrics { kCollect, kSkip };
+
 class ParquetWriter {
  public:
   static Result<std::unique_ptr<ParquetWriter>> Create(const ParquetOptions& options);
@@ -75,8 +79,10 @@ class ParquetWriter {
   Result<WrittenFile> Write(std::span<const Event* const> rows, const std::string& local_path);
   /// Writes every row of `rows` to `local_path`, replacing any file there.
   /// InvalidArgument when the stream has no rows; the stream's own error
-  /// when it fails (the partial file is removed).
-  Result<WrittenFile> WriteStream(RowStream& rows, const std::string& local_path);
+  /// when it fails (the partial file is removed). With kSkip the result has
+  /// no metrics.
+  Result<WrittenFile> WriteStream(RowStream& rows, const std::string& local_path,
+                                  StreamMetrics metrics = StreamMetrics::kCollect);
 
  private:
   struct Impl;

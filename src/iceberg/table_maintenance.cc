@@ -157,14 +157,21 @@ void Report(const MaintenanceProgressFn& progress, const char* phase) {
   if (progress) progress({phase, 0, 0});
 }
 
-// The prefixes of the table's objects: data/ and metadata/ under its key,
-// and its MountedDataPrefix in each bucket mounted beside the table's (the
-// cold tier's compacted files, docs/TIERING.md).
-std::vector<std::string> TablePrefixes(IcebergTable& table, const TableMetadata& md) {
-  std::vector<std::string> out = {table.base_key() + "/data/", table.base_key() + "/metadata/"};
+// The prefixes of the table's data files: data/ under its key, and its
+// MountedDataPrefix in each bucket mounted beside the table's (the cold
+// tier's compacted files, docs/TIERING.md).
+std::vector<std::string> DataPrefixes(IcebergTable& table, const TableMetadata& md) {
+  std::vector<std::string> out = {table.base_key() + "/data/"};
   if (MountedStore* mounted = FindMountedStore(&table.store()))
     for (const MountedStore::Mount& m : mounted->mounts())
       out.push_back(MountedStore::MountKey(m.name, MountedDataPrefix(table.base_key(), md.table_uuid)));
+  return out;
+}
+
+// The prefixes of all the table's objects: its data prefixes and metadata/.
+std::vector<std::string> TablePrefixes(IcebergTable& table, const TableMetadata& md) {
+  std::vector<std::string> out = DataPrefixes(table, md);
+  out.push_back(table.base_key() + "/metadata/");
   return out;
 }
 
@@ -291,8 +298,7 @@ Result<OrphanReport> RemoveOrphanFiles(IcebergTable& table, const OrphanOptions&
   OrphanReport report;
   report.listed = static_cast<int64_t>(listed.size());
   const std::string metadata_prefix = table.MetadataKey("");
-  std::vector<std::string> data_prefixes = TablePrefixes(table, state.metadata);
-  std::erase_if(data_prefixes, [](const std::string& p) { return !p.ends_with("/data/"); });
+  const std::vector<std::string> data_prefixes = DataPrefixes(table, state.metadata);
   for (const ObjectInfo& o : listed) {
     if (reachable.count(o.key)) {
       ++report.reachable;

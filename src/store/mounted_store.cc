@@ -58,14 +58,10 @@ Result<MountedStore::Routed> MountedStore::Route(std::string_view key) const {
                                        "' but no key inside it");
       return Routed{m.store.get(), key.substr(slash + 1), &m};
     }
+  std::string names;
+  for (const Mount& m : mounts_) names += (names.empty() ? "" : ", ") + m.name;
   return Status::InvalidArgument("key '" + std::string(key) + "' names bucket mount '" + std::string(name) +
-                                 "', which is not mounted (mounted: " +
-                                 [&] {
-                                   std::string names;
-                                   for (const Mount& m : mounts_) names += (names.empty() ? "" : ", ") + m.name;
-                                   return names.empty() ? std::string("none") : names;
-                                 }() +
-                                 ")");
+                                 "', which is not mounted (mounted: " + (names.empty() ? "none" : names) + ")");
 }
 
 Result<ObjectInfo> MountedStore::Head(std::string_view key) {
@@ -141,5 +137,22 @@ std::optional<std::string> MountedStore::KeyFor(std::string_view location) const
 }
 
 MountedStore* FindMountedStore(ObjectStore* store) { return FindWrapped<MountedStore>(store); }
+
+Result<std::shared_ptr<ObjectStore>> WithColdMount(std::shared_ptr<ObjectStore> bucket,
+                                                   std::shared_ptr<ObjectStore> cold) {
+  if (!bucket) return Status::InvalidArgument("no bucket to mount the cold bucket beside");
+  if (!cold || cold->Uri() == bucket->Uri()) return bucket;  // one bucket for both tiers
+  if (MountedStore* mounted = FindMountedStore(bucket.get())) {
+    for (const MountedStore::Mount& m : mounted->mounts()) {
+      if (m.store->Uri() == cold->Uri()) return bucket;
+      if (m.name == kColdMount)
+        return Status::InvalidArgument("the bucket already mounts " + m.store->Uri() + " as '" + m.name +
+                                       "'; the cold bucket " + cold->Uri() + " must be that one");
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(auto mounted,
+                          MountedStore::Create(std::move(bucket), {{std::string(kColdMount), std::move(cold)}}));
+  return std::shared_ptr<ObjectStore>(std::move(mounted));
+}
 
 }  // namespace strata

@@ -78,4 +78,14 @@ class MountedStore : public ObjectStore {
 /// nullptr.
 MountedStore* FindMountedStore(ObjectStore* store);
 
+/// The mount name of the cold tier's bucket (`@cold/<key>`).
+inline constexpr std::string_view kColdMount = "cold";
+
+/// `bucket` reaching `cold` too: `bucket` itself when `cold` is null, the
+/// same bucket, or already mounted in it; else a MountedStore with `cold`
+/// mounted as kColdMount. InvalidArgument when `bucket` mounts another
+/// bucket under that name.
+Result<std::shared_ptr<ObjectStore>> WithColdMount(std::shared_ptr<ObjectStore> bucket,
+                                                   std::shared_ptr<ObjectStore> cold);
+
 }  // namespace strata

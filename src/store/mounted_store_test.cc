@@ -134,6 +134,20 @@ TEST(MountedStoreTest, FoundThroughTheDecoratorsThatWrapIt) {
   EXPECT_EQ(counted->UriFor("@cold/t/f"), "mem://cold/t/f");
 }
 
+TEST(MountedStoreTest, WithColdMountMountsOnlyWhatIsNotReachedYet) {
+  std::shared_ptr<ObjectStore> warm = std::make_shared<MemoryStore>("warm");
+  std::shared_ptr<ObjectStore> cold = std::make_shared<MemoryStore>("cold");
+  EXPECT_EQ(*WithColdMount(warm, nullptr), warm);
+  EXPECT_EQ(*WithColdMount(warm, std::make_shared<MemoryStore>("warm")), warm) << "the same bucket: one for both tiers";
+  auto mounted = WithColdMount(warm, cold);
+  ASSERT_TRUE(mounted.ok()) << mounted.status();
+  EXPECT_EQ((*mounted)->KeyFor("mem://cold/t/f"), std::optional<std::string>("@cold/t/f"));
+  EXPECT_EQ(*WithColdMount(*mounted, cold), *mounted) << "already mounted";
+  auto clash = WithColdMount(*mounted, std::make_shared<MemoryStore>("archive"));
+  EXPECT_EQ(clash.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(clash.status().message().find("already mounts mem://cold as 'cold'"), std::string::npos) << clash.status();
+}
+
 TEST(MountedStoreTest, ABucketInsideThePrimaryDirectoryIsResolvedToTheMount) {
   TempDir dir;
   auto primary = LocalStore::Open(dir.path() + "/bucket");
