@@ -9,6 +9,10 @@ find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 find_package(benchmark QUIET)
+# The HTTP server (strata serve): Debian's cpp-httplib is a compiled library
+# whose header needs the same feature macros (OpenSSL, zlib, brotli) it was built with.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_package(prometheus-cpp CONFIG REQUIRED COMPONENTS core)
 
 set(STRATA_DUCKDB_DIR "${PROJECT_SOURCE_DIR}/third_party/duckdb" CACHE PATH "DuckDB library and headers")
 if(NOT EXISTS "${STRATA_DUCKDB_DIR}/lib/libduckdb.so")

@@ -12,6 +12,7 @@ DEB_PACKAGES=(
   libsimdjson-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libcurl4-openssl-dev
+  libcpp-httplib-dev prometheus-cpp-dev curl
   python3 python3-avro nodejs npm
 )
 missing=()
