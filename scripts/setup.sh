@@ -2,7 +2,7 @@
 # One-time set-up for a fresh Debian 12 machine (run as root; a no-op when done):
 #  1. Debian packages for building and testing Strata;
 #  2. the pinned DuckDB 1.4.4 library and headers from npm into third_party/duckdb/;
-#  3. the pinned npm packages used by interop tests (icebird).
+#  3. the pinned npm packages used by interop tests (icebird, iceberg-js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -52,7 +52,7 @@ if [[ ! -f "$DUCKDB_DIR/lib/libduckdb.so" || ! -f "$DUCKDB_DIR/include/duckdb.hp
   echo "$got" > "$DUCKDB_DIR/VERSION"
 fi
 
-if [[ ! -d tests/interop/node_modules/icebird ]]; then
+if [[ ! -d tests/interop/node_modules/icebird || ! -d tests/interop/node_modules/iceberg-js ]]; then
   echo "setup: installing interop test packages (npm ci)"
   (cd tests/interop && npm ci --silent --no-audit --no-fund)
 fi

@@ -30,9 +30,9 @@
 // Exit 1 on a read failure or a failed --expect-count / --expect-ids-file check.
 
 import fs from 'node:fs'
-import http from 'node:http'
 import path from 'node:path'
 import { icebergRead } from 'icebird'
+import { guardFetch, parseMappings, serveDirectory } from './loopback.mjs'
 
 function die(msg) {
   process.stderr.write(`icebird_read: FAIL: ${msg}\n`)
@@ -60,83 +60,25 @@ const root = path.resolve(args.tableDir)
 if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) die(`not a directory: ${root}`)
 if (args.expectCount !== undefined && !/^\d+$/.test(args.expectCount)) die('--expect-count must be an integer')
 
-// ---- read-only static file server with Range support ----
-const served = [] // [method, path, status]
-const server = http.createServer((req, res) => {
-  const done = (status, headers = {}, body) => {
-    served.push([req.method, req.url, status])
-    res.writeHead(status, headers)
-    res.end(req.method === 'HEAD' ? undefined : body)
-  }
-  if (req.method !== 'GET' && req.method !== 'HEAD') return done(405, { Allow: 'GET, HEAD' })
-  let file
-  try {
-    file = path.resolve(root, '.' + decodeURIComponent(new URL(req.url, 'http://x').pathname))
-  } catch {
-    return done(400)
-  }
-  if (file !== root && !file.startsWith(root + path.sep)) return done(403)
-  const st = fs.statSync(file, { throwIfNoEntry: false })
-  if (!st?.isFile()) return done(404, { 'Content-Type': 'text/plain' }, 'not found\n')
-  const size = st.size
-  const base = { 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' }
-  const range = req.headers.range
-  if (!range) {
-    served.push([req.method, req.url, 200])
-    res.writeHead(200, { ...base, 'Content-Length': size })
-    return req.method === 'HEAD' ? res.end() : fs.createReadStream(file).pipe(res)
-  }
-  const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim())
-  let start, end
-  if (m && m[1] !== '') {
-    start = Number(m[1])
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
-  } else if (m && m[2] !== '') { // suffix range: last N bytes
-    start = Math.max(0, size - Number(m[2]))
-    end = size - 1
-  }
-  if (start === undefined || start > end || start >= size) {
-    return done(416, { 'Content-Range': `bytes */${size}` })
-  }
-  served.push([req.method, req.url, 206])
-  res.writeHead(206, { ...base, 'Content-Length': end - start + 1, 'Content-Range': `bytes ${start}-${end}/${size}` })
-  if (req.method === 'HEAD') return res.end()
-  fs.createReadStream(file, { start, end }).pipe(res)
-})
-await new Promise((ok, ko) => server.once('error', ko).listen(args.port, '127.0.0.1', ok))
-const tableUrl = `http://127.0.0.1:${server.address().port}`
+// ---- read-only static file server with Range support (loopback.mjs) ----
+const server = await serveDirectory(root, { port: args.port })
+const served = server.served
+const tableUrl = server.url
 
 // ---- global fetch guard / optional prefix mapping (see header) ----
-// Same rule as icebird's translateS3Url (src/fetch.js): s3a://b/k -> https://b.s3.amazonaws.com/k
-const s3ToHttps = u => u.replace(/^s3a?:\/\/([^/]+)(\/.*)?$/, (_, b, k = '') => `https://${b}.s3.amazonaws.com${k}`)
-const trimSlash = s => s.replace(/\/+$/, '')
-const mappings = args.mapPrefix.map(spec => {
-  const eq = spec.indexOf('=')
-  if (eq <= 0) die(`--map-prefix wants FROM=TO, got ${spec}`)
-  const from = trimSlash(spec.slice(0, eq))
-  const to = spec.slice(eq + 1)
-  const target = trimSlash(/^[a-z][a-z0-9+.-]*:/i.test(to) ? to : new URL(to || '.', tableUrl + '/').href)
-  return { froms: [...new Set([from, s3ToHttps(from)])], target }
-})
-const mapped = []
-const refused = []
-const realFetch = globalThis.fetch
-globalThis.fetch = async (input, init) => {
-  const orig = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-  let url = orig
-  for (const { froms, target } of mappings) {
-    const from = froms.find(f => url === f || url.startsWith(f + '/'))
-    if (from) { url = target + url.slice(from.length); mapped.push([orig, url]); break }
-  }
-  if (args.verbose) process.stderr.write(`fetch ${orig}${url !== orig ? ` -> ${url}` : ''}\n`)
-  if (url !== tableUrl && !url.startsWith(tableUrl + '/')) {
-    refused.push(orig)
-    throw new Error(`harness refused fetch of "${orig}": it is outside the served table (${tableUrl} = ${root}). ` +
-      'icebird fetches locations stored in the metadata/manifests verbatim; ' +
-      (mappings.length ? 'no --map-prefix matched it.' : 'use --map-prefix FROM=. to redirect them.'))
-  }
-  return realFetch(url, init)
+let mappings
+try {
+  mappings = parseMappings(args.mapPrefix, tableUrl)
+} catch (err) {
+  die(err.message)
 }
+const { mapped, refused } = guardFetch({
+  allowed: [tableUrl],
+  mappings,
+  verbose: args.verbose,
+  refusedHint: 'icebird fetches locations stored in the metadata/manifests verbatim; ' +
+    (mappings.length ? 'no --map-prefix matched it.' : 'use --map-prefix FROM=. to redirect them.'),
+})
 
 // ---- read ----
 let rows
@@ -148,7 +90,7 @@ try {
     (refused.length ? `\n  refused (not under ${tableUrl}): ${refused.slice(0, 5).join(', ')}` : '') +
     (bad.length ? `\n  server errors: ${bad.slice(0, 5).join(', ')}` : ''))
 } finally {
-  server.close()
+  await server.close()
 }
 
 // ---- checks ----
