@@ -52,6 +52,10 @@ enum class HotSync { kFull, kNormal };
 struct HotOptions {
   /// Directory of the namespace databases; created if missing. Required.
   std::string dir;
+  /// The `ns` every stored event must carry. Empty (default): the namespace
+  /// the store is opened for. Set when the storage name differs from the
+  /// events' namespace: a shard `tenant-a-shard-3` stores events of `tenant-a`.
+  std::string event_ns;
   /// NeedsFlush() is true once the rows (with their index entries, see
   /// HotStats::event_bytes) exceed this. Default 100 MiB. Dedup keys do not
   /// count: flushing cannot shrink them.
@@ -115,7 +119,7 @@ class HotStore : public HotReads {
 
   /// Stores `events` and returns after the commit (durable ack). Each event
   /// must carry non-empty id, event_type, event_name and ns == this namespace
-  /// and values of its columns' types (callers run NormalizeEvent first);
+  /// (HotOptions::event_ns when set) and values of its columns' types (callers run NormalizeEvent first);
   /// otherwise InvalidArgument and nothing of this call is stored. An event
   /// without an lsn gets the next one; an event with one keeps it if it is
   /// >= the next lsn (InvalidArgument otherwise). Duplicates (see HotOptions::

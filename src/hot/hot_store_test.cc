@@ -207,6 +207,27 @@ TEST_F(HotTest, RejectsEventsItCannotStore) {
   EXPECT_TRUE(MustAppend(store.get(), {}).events.empty());
 }
 
+// A store named differently from its events' namespace (a shard) keeps their
+// ns as it is and refuses events of any other namespace, its own name included.
+TEST_F(HotTest, EventNsLetsAStoreNamedOtherwiseHoldTheEventsNamespace) {
+  HotOptions o = Options();
+  o.event_ns = kNs;
+  auto opened = HotStore::Open(o, "tenant-1-shard-2");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  HotStore& store = **opened;
+  EXPECT_EQ(store.ns(), "tenant-1-shard-2");
+  EXPECT_EQ(MustAppend(&store, {HotEvent("a"), HotEvent("b")}).stored, 2);
+  Event own_name = HotEvent("c");
+  own_name.Set(field::kNs, std::string("tenant-1-shard-2"));
+  auto refused = store.Append({own_name});
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << refused.status();
+  EXPECT_NE(refused.status().message().find("'tenant-1'"), std::string::npos) << refused.status();
+  std::vector<Event> rows = DrainAll(store);
+  ASSERT_EQ(rows.size(), 2u);
+  for (const Event& e : rows) EXPECT_EQ(e.ns(), kNs);
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/hot/tenant-1-shard-2.sqlite"));
+}
+
 TEST_F(HotTest, NeedsFlushPastCapacity) {
   HotOptions o = Options();
   o.capacity_bytes = 1 << 20;

@@ -44,7 +44,8 @@ Status Run(hot::SqliteConn* conn, Sql sql) {
 
 Result<AppendResult> HotStore::Append(std::vector<Event> events) {
   if (events.empty()) return AppendResult{};
-  for (const Event& e : events) STRATA_RETURN_IF_ERROR(hot::CheckStorable(e, ns_));
+  const std::string& event_ns = options_.event_ns.empty() ? ns_ : options_.event_ns;
+  for (const Event& e : events) STRATA_RETURN_IF_ERROR(hot::CheckStorable(e, event_ns));
   if (options_.reject_above_bytes > 0) {
     std::lock_guard lock(state_mu_);
     if (stats_.live_bytes > options_.reject_above_bytes)

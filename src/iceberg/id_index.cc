@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/fnv_hash.h"
 #include "common/random.h"
 
 namespace strata {
@@ -206,19 +207,7 @@ bool ValidSegmentName(std::string_view file) {
 
 }  // namespace
 
-uint64_t IdHash(std::string_view id) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : id) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 0x100000001b3ull;
-  }
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
+uint64_t IdHash(std::string_view id) { return Fmix64(Fnv1a64(id)); }
 
 uint64_t IdIndexPage(uint64_t hash, uint64_t pages) { return static_cast<uint64_t>((U128{hash} * pages) >> 64); }
 

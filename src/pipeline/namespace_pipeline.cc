@@ -33,6 +33,9 @@ Status PipelineOptions::Validate() const {
   if (flush_batch == 0 || flush_batch >= 10'000'000)
     return Status::InvalidArgument("pipeline: flush_batch must be within 1..9,999,999, got " + std::to_string(flush_batch));
   if (flush_delay_ms < 1) return Status::InvalidArgument("pipeline: flush_delay_ms must be at least 1");
+  if (!hot.event_ns.empty() && hot.event_ns != sink.EventNs())
+    return Status::InvalidArgument("pipeline: hot.event_ns '" + hot.event_ns + "' differs from the sink's events' ns '" +
+                                   sink.EventNs() + "'");
   STRATA_RETURN_IF_ERROR(hot.Validate());
   return sink.Validate();
 }
@@ -46,6 +49,7 @@ Result<std::unique_ptr<NamespacePipeline>> NamespacePipeline::Open(PipelineOptio
   sink_options.max_flush_delay_ms = std::numeric_limits<int32_t>::max();  // the pipeline decides when
   STRATA_ASSIGN_OR_RETURN(auto sink, IcebergSink::Open(sink_options));
   STRATA_ASSIGN_OR_RETURN(int64_t max_lsn, TableMaxLsn(sink->table()));
+  options.hot.event_ns = options.sink.event_ns;
   STRATA_ASSIGN_OR_RETURN(auto hot, HotStore::Open(options.hot, options.sink.ns, max_lsn + 1));
   return std::unique_ptr<NamespacePipeline>(
       new NamespacePipeline(std::move(options), std::move(sink), std::move(hot), max_lsn));
@@ -75,10 +79,10 @@ Result<AppendResult> NamespacePipeline::Ingest(std::vector<Event> events) {
     if (auto error = NormalizeEvent(&events[i], now_us))
       return Status::InvalidArgument("event " + std::to_string(i) + ": " +
                                      (error->field.empty() ? "" : "field '" + error->field + "': ") + error->reason);
-    if (events[i].ns() != options_.sink.ns)
+    if (events[i].ns() != options_.sink.EventNs())
       return Status::InvalidArgument("event " + std::to_string(i) + " (id '" + std::string(events[i].id()) +
                                      "'): ns '" + std::string(events[i].ns()) + "' is not the pipeline's namespace '" +
-                                     options_.sink.ns + "'");
+                                     options_.sink.EventNs() + "'");
   }
   auto result = hot_->Append(std::move(events));
   if (result.ok() && hot_->Stats().newest_lsn - drained_watermark_.load() >= static_cast<int64_t>(options_.flush_batch))

@@ -43,7 +43,9 @@ struct PipelineOptions {
   /// The hot tier (its `dir` is required).
   HotOptions hot;
   /// The sink (bucket and ns required; `ns` names the namespace of both).
-  /// Its batch size and flush delay are managed by the pipeline.
+  /// Its batch size and flush delay are managed by the pipeline. Its
+  /// `event_ns` (the events' own ns when it differs from the storage name,
+  /// as for shards) applies to both tiers: `hot.event_ns` must be empty or equal.
   SinkOptions sink;
   /// Events per flush (one Iceberg commit). Default 10,000.
   size_t flush_batch = 10'000;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <future>
 
+#include "common/parallel_for.h"
+
 #include "event/schema.h"
 #include "format/column_metrics.h"
 #include "iceberg/event_table.h"
@@ -17,6 +19,8 @@ namespace strata {
 namespace {
 
 constexpr char kLookupSql[] = "SELECT * FROM events WHERE id = $1 LIMIT 1";
+// Tables a union query locates and plans at once (planning waits on metadata reads).
+constexpr size_t kPlanThreads = 16;
 constexpr char kFileIndexColumn[] = "__strata_file_index";
 
 // 'text' with quotes doubled.
@@ -149,6 +153,53 @@ struct IcebergReader::Impl {
     report->stats = plan.stats;
     report->files_scanned = plan.tasks.size();
     return plan;
+  }
+
+  // Locates and plans one table of a union; nullopt when it does not exist
+  // and `source.missing_is_empty`.
+  Result<std::optional<ScanPlan>> PlanSource(const TableSource& source, std::string_view sql,
+                                             const ReadOptions& options, ReadReport* report) {
+    auto located = Locate(source.table);
+    if (located.status().IsNotFound() && source.missing_is_empty) {
+      report->table = store->UriFor(source.table.root);
+      return std::optional<ScanPlan>();
+    }
+    STRATA_RETURN_IF_ERROR(located.status());
+    ReadOptions read;
+    read.snapshot = source.snapshot.value_or(options.snapshot);
+    read.params = options.params;
+    STRATA_ASSIGN_OR_RETURN(ScanPlan plan, Plan(**located, source.table, sql, read, report));
+    return std::optional<ScanPlan>(std::move(plan));
+  }
+
+  // `events` over the union of `plans` (nullopt: a missing table): one read
+  // per plan with files, joined by UNION ALL BY NAME (a single one as it is);
+  // when no plan has files, the first plan's empty scan, or an empty
+  // UnifiedEvent table when no table exists.
+  Result<std::string> UnionViewSql(const std::vector<std::optional<ScanPlan>>& plans,
+                                   const std::vector<ReadReport>& reports) const {
+    std::vector<std::string> parts;
+    const ScanPlan* empty = nullptr;
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (!plans[i]) continue;
+      if (plans[i]->tasks.empty()) {
+        if (!empty) empty = &*plans[i];
+        continue;
+      }
+      auto sql = ViewSql(*plans[i]);
+      if (!sql.ok()) return sql.status().WithContext("table " + reports[i].table);
+      parts.push_back(std::move(*sql));
+    }
+    if (parts.size() == 1) return parts[0];
+    if (parts.empty()) {
+      if (empty) return ViewSql(*empty);
+      ScanPlan none;
+      none.schema = *NewEventTableMetadata(PartitionScheme::kHourly).CurrentSchema();
+      return ViewSql(none);
+    }
+    std::string sql;
+    for (const std::string& part : parts) sql += (sql.empty() ? "" : " UNION ALL BY NAME ") + ("SELECT * FROM (" + part + ")");
+    return sql;
   }
 
   // Looks for `request.id` in one table; nullopt when it is not there. When
@@ -394,13 +445,42 @@ Result<std::unique_ptr<IcebergReader>> IcebergReader::Open(std::shared_ptr<Objec
 
 Result<QueryResult> IcebergReader::Query(const TableRef& table, std::string_view sql, const ReadOptions& options,
                                          ReadReport* report) {
-  ReadReport local;
-  ReadReport* out = report ? report : &local;
+  const TableSource source{table, std::nullopt, /*missing_is_empty=*/false};
+  UnionReadReport read;
+  auto result = QueryUnion(std::span<const TableSource>(&source, 1), sql, options, &read);
+  if (report) {
+    *report = std::move(read.tables[0]);
+    report->requests = read.requests;
+    report->truncated = read.truncated;
+  }
+  return result;
+}
+
+Result<QueryResult> IcebergReader::QueryUnion(std::span<const TableSource> tables, std::string_view sql,
+                                              const ReadOptions& options, UnionReadReport* report) {
+  UnionReadReport local;
+  UnionReadReport* out = report ? report : &local;
+  *out = UnionReadReport{};
+  if (tables.empty()) return Status::InvalidArgument("a query over a union of tables needs at least one table");
   const auto before = impl_->counting->Snapshot();
-  STRATA_ASSIGN_OR_RETURN(ScanPlan plan, impl_->Plan(table, sql, options, out));
-  auto view_sql = impl_->ViewSql(plan);
-  if (!view_sql.ok()) return view_sql.status().WithContext("table " + out->table);
-  auto result = impl_->engine->Query(*view_sql, sql, options.params, options.limits, &out->truncated);
+  out->tables.resize(tables.size());
+  std::vector<std::optional<ScanPlan>> plans(tables.size());
+  std::vector<Status> errors(tables.size());
+  ParallelFor(tables.size(), kPlanThreads, [&](size_t i) {
+    auto plan = impl_->PlanSource(tables[i], sql, options, &out->tables[i]);
+    if (plan.ok()) {
+      plans[i] = std::move(*plan);
+    } else {
+      errors[i] = plan.status();
+    }
+  });
+  for (const Status& error : errors) STRATA_RETURN_IF_ERROR(error);
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (!plans[i]) out->missing.push_back(i);
+    out->files_scanned += out->tables[i].files_scanned;
+  }
+  STRATA_ASSIGN_OR_RETURN(std::string view_sql, impl_->UnionViewSql(plans, out->tables));
+  auto result = impl_->engine->Query(view_sql, sql, options.params, options.limits, &out->truncated);
   out->requests = Minus(impl_->counting->Snapshot(), before);
   return result;
 }

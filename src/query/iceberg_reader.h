@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,6 +92,27 @@ struct ReadReport {
   bool truncated = false;       // the row limit cut the result
 };
 
+// One table of a union query (IcebergReader::QueryUnion): the table, the
+// snapshot to read (unset: ReadOptions::snapshot), and whether a table that
+// does not exist yet reads as empty instead of failing the query.
+struct TableSource {
+  TableRef table;
+  std::optional<SnapshotSelector> snapshot;
+  bool missing_is_empty = false;
+};
+
+// What one union query planned and cost.
+struct UnionReadReport {
+  /// Per TableSource, in the order given: the planning (table, snapshot,
+  /// filter, pruning, files); `requests` and `truncated` are the totals below.
+  /// A missing table has snapshot 0 and no files.
+  std::vector<ReadReport> tables;
+  std::vector<size_t> missing;  // indexes of the sources that did not exist (read as empty)
+  size_t files_scanned = 0;     // data files handed to DuckDB, over all tables
+  CountingStore::Counts requests;  // object-store requests made by this call
+  bool truncated = false;       // the row limit cut the result
+};
+
 // A lookup: the table is `table` when set, else `{partition.type}/{partition.ns}`
 // when a partition is given, else every table of the bucket is searched.
 struct LookupRequest {
@@ -130,6 +152,19 @@ class IcebergReader {
   /// bad SQL; Corruption naming the file when metadata or data is broken.
   Result<QueryResult> Query(const TableRef& table, std::string_view sql, const ReadOptions& options = {},
                             ReadReport* report = nullptr);
+
+  /// Runs `sql` over the view `events` = the UNION ALL (by column name) of
+  /// the tables' rows, in one DuckDB statement: every table is located and
+  /// planned in parallel (its files pruned with the predicate `sql` pushes
+  /// into `events`), then DuckDB scans all the surviving files itself. So the
+  /// result of any SQL — aggregates, percentiles, ORDER BY ... LIMIT — is the
+  /// result over one table holding all their rows; nothing is merged after.
+  /// The tables should have the same columns (Strata's event tables do); when
+  /// none exists, `events` is an empty UnifiedEvent table. Errors: Query's
+  /// for any table (NotFound for a missing one unless missing_is_empty);
+  /// InvalidArgument for no tables.
+  Result<QueryResult> QueryUnion(std::span<const TableSource> tables, std::string_view sql,
+                                 const ReadOptions& options = {}, UnionReadReport* report = nullptr);
 
   /// Plans `sql` as Query would, without running it.
   Result<ReadReport> Explain(const TableRef& table, std::string_view sql, const ReadOptions& options = {});

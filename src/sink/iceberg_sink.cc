@@ -127,9 +127,10 @@ Status IcebergSink::Write(std::vector<Event> events) {
     if (auto err = NormalizeEvent(&e, now_us))
       return Status::InvalidArgument("event " + std::to_string(idx) + " (id '" + std::string(e.id()) + "'): field '" +
                                      err->field + "': " + err->reason);
-    if (e.ns() != options_.ns)
+    if (e.ns() != options_.EventNs())
       return Status::InvalidArgument("event " + std::to_string(idx) + " (id '" + std::string(e.id()) + "'): ns '" +
-                                     std::string(e.ns()) + "' does not match the sink's namespace '" + options_.ns + "'");
+                                     std::string(e.ns()) + "' does not match the sink's namespace '" +
+                                     options_.EventNs() + "'");
   }
   bool full = false;
   {

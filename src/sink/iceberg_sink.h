@@ -50,6 +50,10 @@ struct SinkOptions {
   std::string base_path = "cdc/";
   /// The namespace (tenant) this sink writes. Required; letters, digits, '-', '_', '.'.
   std::string ns;
+  /// The `ns` every written event must carry. Empty (default): `ns`. Set when
+  /// the table's name differs from the events' namespace: the shard table
+  /// `tenant-a-shard-3` holds events of `tenant-a`, whose `ns` stays as it is.
+  std::string event_ns;
   /// Events per automatic flush. Default 1000. Larger batches give larger files
   /// and fewer commits (cheaper reads) at the cost of memory and latency.
   size_t batch_size = 1000;
@@ -69,6 +73,8 @@ struct SinkOptions {
   std::string spool_dir;
 
   Status Validate() const;
+  /// The `ns` the written events carry: event_ns, or ns when that is empty.
+  const std::string& EventNs() const { return event_ns.empty() ? ns : event_ns; }
 };
 
 struct SinkStats {

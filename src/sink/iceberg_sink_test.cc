@@ -484,6 +484,22 @@ TEST_F(SinkTest, TwoNamespacesOnOneBucketAreIndependentTables) {
   }
 }
 
+// A shard table (`alpha-shard-1`) holds events of `alpha` with their ns kept;
+// events carrying the table's own name are refused.
+TEST_F(SinkTest, EventNsWritesAnotherNamespacesEventsIntoTheTable) {
+  SinkOptions o = Options("alpha-shard-1");
+  o.event_ns = "alpha";
+  auto sink = Open(o);
+  ASSERT_NE(sink, nullptr);
+  EXPECT_EQ(sink->Write(SpreadEvents("alpha-shard-1", 2)).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(sink->Write(SpreadEvents("alpha", 7)).ok());
+  ASSERT_TRUE(sink->Flush().ok());
+  EXPECT_EQ(Totals(*sink), "7:1-7");
+  for (const DataFileEntry& f : Files(*sink))
+    EXPECT_EQ(f.file_path.rfind(bucket_->Uri() + "/cdc/alpha-shard-1/data/", 0), 0u) << f.file_path;
+  EXPECT_EQ(StoredDataFiles("alpha"), 0u);
+}
+
 TEST_F(SinkTest, ConcurrentWritersGetUniqueLsns) {
   SinkOptions o = Options();
   o.batch_size = 50;

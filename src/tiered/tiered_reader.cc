@@ -1,9 +1,11 @@
 #include "tiered/tiered_reader.h"
 
 #include <charconv>
+#include <iterator>
 #include <limits>
 
 #include "iceberg/event_table.h"
+#include "common/parallel_for.h"
 #include "iceberg/table.h"
 #include "query/sql_engine.h"
 
@@ -13,6 +15,8 @@ namespace {
 // A query retries when the table it located does not cover the hot snapshot
 // (only a racing first commit, or a pointer behind the hot tier, does that).
 constexpr int kConsistentReadAttempts = 5;
+// Namespaces a query prepares at once (each waits on SQLite and metadata reads).
+constexpr size_t kPrepareThreads = 16;
 
 // The snapshot's strata.max-lsn: every lsn <= it is in the table (0 when
 // there is no snapshot or it records none).
@@ -104,52 +108,135 @@ Result<std::optional<TieredRecord>> TieredReader::GetRecord(std::string_view ns,
   return std::optional<TieredRecord>(std::move(found));
 }
 
-Result<QueryResult> TieredReader::Query(std::string_view ns, std::string_view sql, const ReadOptions& options,
-                                        TieredReport* report) {
-  TieredReport local;
-  TieredReport* out = report ? report : &local;
-  *out = TieredReport{};
-  STRATA_ASSIGN_OR_RETURN(TableRef table, TableRef::Namespace(options_.base_path, ns));
-  if (options.snapshot.kind != SnapshotSelector::Kind::kCurrent)
-    return reader_->Query(table, sql, options, &out->table);  // time travel: the table only
+// One namespace's share of a query: its table as the query reads it, and
+// its hot rows above that table state.
+struct TieredReader::Part {
+  TableSource source;
+  bool had_snapshot = false;  // the table had a current snapshot (pinned by id)
+  std::vector<Event> hot_rows;
+  Status behind;  // not OK: the table did not cover the hot snapshot (retry)
+};
 
-  STRATA_ASSIGN_OR_RETURN(auto hot, Hot(ns));
-  out->read_hot = true;
-  out->hot_path = hot->path();
-  Status behind;
-  for (int attempt = 0; attempt < kConsistentReadAttempts; ++attempt) {
-    // 1. The hot snapshot first: a row it lacks was released, so it is in
-    //    every table state from now on.
-    STRATA_ASSIGN_OR_RETURN(std::unique_ptr<HotSnapshot> snapshot, hot->Snapshot());
-    // 2. The table as it is now, and what it holds.
-    STRATA_ASSIGN_OR_RETURN(auto located, reader_->Metadata(table));
-    const Snapshot* current = located->metadata.CurrentSnapshot();
-    STRATA_ASSIGN_OR_RETURN(int64_t max_lsn, MaxLsnOf(current, located->metadata.location));
-    if (snapshot->released_lsn() > max_lsn) {
-      behind = Status::Unavailable("namespace '" + std::string(ns) + "': the table's max-lsn " +
-                                   std::to_string(max_lsn) + " is behind the hot tier's released lsn " +
-                                   std::to_string(snapshot->released_lsn()) + " (" + hot->path() + ")");
-      continue;
+Status TieredReader::Prepare(const std::string& ns, bool missing_is_empty, Part* part, TieredReport* report) {
+  STRATA_ASSIGN_OR_RETURN(part->source.table, TableRef::Namespace(options_.base_path, ns));
+  part->source.missing_is_empty = missing_is_empty;
+  auto hot = Hot(ns);
+  if (hot.status().IsNotFound() && missing_is_empty) {
+    report->hot_missing = true;
+  } else {
+    STRATA_RETURN_IF_ERROR(hot.status());
+    report->read_hot = true;
+    report->hot_path = (*hot)->path();
+  }
+  // 1. The hot snapshot first: a row it lacks was released, so it is in
+  //    every table state from now on.
+  std::unique_ptr<HotSnapshot> snapshot;
+  if (report->read_hot) {
+    STRATA_ASSIGN_OR_RETURN(snapshot, (*hot)->Snapshot());
+  }
+  // 2. The table as it is now, and what it holds.
+  int64_t max_lsn = 0;
+  auto located = reader_->Metadata(part->source.table);
+  if (located.status().IsNotFound() && missing_is_empty) {
+    report->table_missing = true;
+  } else {
+    STRATA_RETURN_IF_ERROR(located.status());
+    const Snapshot* current = (*located)->metadata.CurrentSnapshot();
+    STRATA_ASSIGN_OR_RETURN(max_lsn, MaxLsnOf(current, (*located)->metadata.location));
+    part->had_snapshot = current != nullptr;
+    if (current) part->source.snapshot = SnapshotSelector::ById(current->snapshot_id);
+  }
+  report->table_max_lsn = max_lsn;
+  if (!snapshot) return Status::OK();
+  if (snapshot->released_lsn() > max_lsn) {
+    part->behind = Status::Unavailable("namespace '" + ns + "': the table's max-lsn " + std::to_string(max_lsn) +
+                                       " is behind the hot tier's released lsn " +
+                                       std::to_string(snapshot->released_lsn()) + " (" + report->hot_path + ")");
+    return Status::OK();
+  }
+  // 3. The hot rows that table state does not hold.
+  STRATA_ASSIGN_OR_RETURN(part->hot_rows, snapshot->Drain(max_lsn, std::numeric_limits<size_t>::max()));
+  report->hot_released_lsn = snapshot->released_lsn();
+  report->hot_rows = static_cast<int64_t>(part->hot_rows.size());
+  return Status::OK();
+}
+
+Result<QueryResult> TieredReader::QueryTiers(std::span<const std::string> namespaces, std::string_view sql,
+                                             const ReadOptions& options, bool missing_is_empty,
+                                             TieredUnionReport* out) {
+  *out = TieredUnionReport{};
+  if (namespaces.empty()) return Status::InvalidArgument("a tiered query needs at least one namespace");
+  const size_t n = namespaces.size();
+  if (options.snapshot.kind != SnapshotSelector::Kind::kCurrent) {  // time travel: the tables only
+    std::vector<TableSource> sources(n);
+    for (size_t i = 0; i < n; ++i) {
+      STRATA_ASSIGN_OR_RETURN(sources[i].table, TableRef::Namespace(options_.base_path, namespaces[i]));
+      sources[i].missing_is_empty = missing_is_empty;
     }
-    // 3. The hot rows that table state does not hold.
-    STRATA_ASSIGN_OR_RETURN(std::vector<Event> rows, snapshot->Drain(max_lsn, std::numeric_limits<size_t>::max()));
-    const int64_t released = snapshot->released_lsn();
-    snapshot.reset();
-    const int64_t hot_rows = static_cast<int64_t>(rows.size());
-    // 4. Exactly that table snapshot, with the hot rows in `events`.
-    ReadOptions pinned = options;
-    if (current) pinned.snapshot = SnapshotSelector::ById(current->snapshot_id);
-    ScopedEventsOverlay overlay(std::make_shared<const std::vector<Event>>(std::move(rows)));
-    auto result = reader_->Query(table, sql, pinned, &out->table);
-    if (result.ok() && !current && out->table.snapshot_id != 0) continue;  // the first commit landed meanwhile
-    out->table_max_lsn = max_lsn;
-    out->hot_released_lsn = released;
-    out->hot_rows = hot_rows;
+    UnionReadReport read;
+    auto result = reader_->QueryUnion(sources, sql, options, &read);
+    out->namespaces.resize(n);
+    for (size_t i = 0; i < read.tables.size(); ++i) out->namespaces[i].table = std::move(read.tables[i]);
+    for (size_t i : read.missing) out->namespaces[i].table_missing = true;
+    out->requests = read.requests;
+    out->truncated = read.truncated;
     return result;
   }
-  return behind.ok() ? Status::Unavailable("namespace '" + std::string(ns) +
-                                           "': the table's first commit kept racing the query; retry")
-                     : behind;
+  Status behind;
+  for (int attempt = 0; attempt < kConsistentReadAttempts; ++attempt) {
+    std::vector<Part> parts(n);
+    std::vector<TieredReport> reports(n);
+    std::vector<Status> errors(n);
+    ParallelFor(n, kPrepareThreads, [&](size_t i) {
+      errors[i] = Prepare(namespaces[i], missing_is_empty, &parts[i], &reports[i]);
+    });
+    for (const Status& error : errors) STRATA_RETURN_IF_ERROR(error);
+    behind = Status::OK();
+    for (const Part& part : parts)
+      if (!part.behind.ok()) behind = part.behind;
+    if (!behind.ok()) continue;
+    // 4. Exactly those table snapshots, with every namespace's hot rows in `events`.
+    std::vector<TableSource> sources;
+    auto rows = std::make_shared<std::vector<Event>>();
+    for (Part& part : parts) {
+      sources.push_back(part.source);
+      std::move(part.hot_rows.begin(), part.hot_rows.end(), std::back_inserter(*rows));
+    }
+    const int64_t hot_rows = static_cast<int64_t>(rows->size());
+    ScopedEventsOverlay overlay(std::move(rows));
+    UnionReadReport read;
+    auto result = reader_->QueryUnion(sources, sql, options, &read);
+    bool raced = false;  // a first commit landed meanwhile: its rows may be among the hot rows read
+    for (size_t i = 0; i < n && result.ok(); ++i) raced = raced || (!parts[i].had_snapshot && read.tables[i].snapshot_id != 0);
+    if (raced) continue;
+    for (size_t i = 0; i < n; ++i) reports[i].table = std::move(read.tables[i]);
+    out->namespaces = std::move(reports);
+    out->hot_rows = hot_rows;
+    out->requests = read.requests;
+    out->truncated = read.truncated;
+    return result;
+  }
+  const std::string what = n == 1 ? "namespace '" + namespaces[0] + "'" : std::to_string(n) + " namespaces";
+  return behind.ok() ? Status::Unavailable(what + ": a table's first commit kept racing the query; retry") : behind;
+}
+
+Result<QueryResult> TieredReader::Query(std::string_view ns, std::string_view sql, const ReadOptions& options,
+                                        TieredReport* report) {
+  const std::string name(ns);
+  TieredUnionReport read;
+  auto result = QueryTiers(std::span<const std::string>(&name, 1), sql, options, /*missing_is_empty=*/false, &read);
+  if (report) {
+    *report = read.namespaces.empty() ? TieredReport{} : std::move(read.namespaces[0]);
+    report->table.requests = read.requests;
+    report->table.truncated = read.truncated;
+  }
+  return result;
+}
+
+Result<QueryResult> TieredReader::QueryNamespaces(std::span<const std::string> namespaces, std::string_view sql,
+                                                  const ReadOptions& options, TieredUnionReport* report) {
+  TieredUnionReport local;
+  return QueryTiers(namespaces, sql, options, /*missing_is_empty=*/true, report ? report : &local);
 }
 
 }  // namespace strata

@@ -25,6 +25,12 @@
 //   stuck; normally the last second or so of ingest).
 // - Time travel (a snapshot other than the current one) reads the table
 //   only: the hot tier has no history.
+// - QueryNamespaces: SQL over `events` = the union of several namespaces read
+//   as Query reads one (the shards of a namespace, src/shard/): each
+//   namespace's hot snapshot, table snapshot and hot rows above its own
+//   max-lsn are taken in parallel, then ONE statement runs over the tables'
+//   union (IcebergReader::QueryUnion) with every namespace's hot rows in one
+//   overlay — exact for any SQL, nothing is merged after.
 //
 // Thread-safety: every method may be called from many threads.
 #pragma once
@@ -34,8 +40,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "hot/hot_reader.h"
@@ -90,6 +98,18 @@ struct TieredReport {
   int64_t table_max_lsn = 0;  // strata.max-lsn of the table snapshot read (0: none)
   int64_t hot_released_lsn = 0;  // the hot snapshot's released watermark
   int64_t hot_rows = 0;       // hot rows added to `events` (lsn > table_max_lsn)
+  bool table_missing = false;  // QueryNamespaces: the namespace had no table (read as empty)
+  bool hot_missing = false;    // QueryNamespaces: the namespace had no hot tier (read as empty)
+};
+
+// What one query over several namespaces read.
+struct TieredUnionReport {
+  /// Per namespace, in the order given; each `table.requests` and
+  /// `table.truncated` are left unset: the totals are below.
+  std::vector<TieredReport> namespaces;
+  int64_t hot_rows = 0;  // hot rows added to `events`, over all namespaces
+  CountingStore::Counts requests;  // object-store requests made by this call
+  bool truncated = false;          // the row limit cut the result
 };
 
 class TieredReader {
@@ -112,12 +132,27 @@ class TieredReader {
   Result<QueryResult> Query(std::string_view ns, std::string_view sql, const ReadOptions& options = {},
                             TieredReport* report = nullptr);
 
+  /// Runs `sql` over `events` = every event of every namespace in
+  /// `namespaces` once (see the file comment), as one statement. A namespace
+  /// whose table or hot tier does not exist (yet) contributes what the other
+  /// tier has, or nothing; any other error fails the query. Errors as Query's;
+  /// InvalidArgument for no namespaces.
+  Result<QueryResult> QueryNamespaces(std::span<const std::string> namespaces, std::string_view sql,
+                                      const ReadOptions& options = {}, TieredUnionReport* report = nullptr);
+
   IcebergReader& table_reader() { return *reader_; }
   /// The namespace's hot tier (opened on first use and kept).
   Result<std::shared_ptr<HotReader>> Hot(std::string_view ns);
 
  private:
+  struct Part;  // one namespace's share of a query
   TieredReader(TieredOptions options, std::unique_ptr<IcebergReader> reader);
+  // Query and QueryNamespaces; `missing_is_empty`: a missing table or hot
+  // tier reads as empty instead of failing.
+  Result<QueryResult> QueryTiers(std::span<const std::string> namespaces, std::string_view sql,
+                                 const ReadOptions& options, bool missing_is_empty, TieredUnionReport* out);
+  // Takes the hot snapshot, then the table state, then the hot rows above it.
+  Status Prepare(const std::string& ns, bool missing_is_empty, Part* part, TieredReport* report);
 
   const TieredOptions options_;
   std::unique_ptr<IcebergReader> reader_;
