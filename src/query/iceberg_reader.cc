@@ -198,7 +198,8 @@ struct IcebergReader::Impl {
       return ViewSql(none);
     }
     std::string sql;
-    for (const std::string& part : parts) sql += (sql.empty() ? "" : " UNION ALL BY NAME ") + ("SELECT * FROM (" + part + ")");
+    for (const std::string& part : parts)
+      sql += (sql.empty() ? "" : " UNION ALL BY NAME ") + ("SELECT * FROM (" + part + ")");
     return sql;
   }
 

@@ -450,6 +450,66 @@ TEST(ReaderBucketsTest, MemoryBucketsReadThroughTheObjectStoreFileSystem) {
   EXPECT_GT(report.requests.bytes_read, 0u);
 }
 
+// QueryUnion: one statement over several tables answers as one table holding
+// all their rows (counts, percentiles, ORDER BY ... LIMIT), each table at
+// its own snapshot, pruned on its own; a missing table is empty only when
+// asked for.
+TEST(ReaderUnionTest, AUnionOfTablesAnswersAsOneTableHoldingAllTheirRows) {
+  TempDir dir;
+  auto bucket = testutil::OpenLocalBucket(dir);
+  const auto a = testutil::GenerateEvents(300, 3, kStart, "tenant-1", 7);
+  const auto b = testutil::GenerateEvents(200, 3, kStart, "other-1", 8);
+  Ingest(bucket, "tenant-1", dir, {a.begin(), a.begin() + 150}, 1000);
+  auto reader = OpenReader(bucket);
+  ReadReport first;
+  ASSERT_TRUE(reader->Query(Tenant(), "SELECT 1", {}, &first).ok());
+  Ingest(bucket, "tenant-1", dir, {a.begin() + 150, a.end()}, 1000);
+  Ingest(bucket, "other-1", dir, b, 1000);
+  std::vector<Event> all = a;
+  all.insert(all.end(), b.begin(), b.end());
+  for (Event& e : all) e.Set(field::kNs, std::string("both-1"));
+  Ingest(bucket, "both-1", dir, all, 1000);
+
+  const std::vector<TableSource> sources = {{Tenant(), {}, false}, {Tenant("other-1"), {}, false},
+                                            {Tenant("missing-1"), {}, true}};
+  for (const std::string sql :
+       {"SELECT COUNT(*), COUNT(DISTINCT id), ROUND(AVG(duration_ms), 6) FROM events",  // sums add in no fixed order
+        "SELECT event_type, PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY duration_ms) FROM events GROUP BY 1 "
+        "ORDER BY 1",
+        "SELECT id, event_type, timestamp, duration_ms FROM events ORDER BY timestamp DESC, id LIMIT 7",
+        "SELECT COUNT(*) FROM events WHERE hour = 1"}) {
+    UnionReadReport report;
+    auto got = reader->QueryUnion(sources, sql, {}, &report);
+    auto want = reader->Query(Tenant("both-1"), sql);
+    ASSERT_TRUE(got.ok()) << sql << ": " << got.status();
+    ASSERT_TRUE(want.ok()) << sql << ": " << want.status();
+    EXPECT_EQ(Rows(*got), Rows(*want)) << sql;
+    EXPECT_EQ(report.missing, std::vector<size_t>{2});
+    ASSERT_EQ(report.tables.size(), 3u);
+    EXPECT_NE(report.tables[0].snapshot_id, report.tables[1].snapshot_id);
+    if (sql.find("hour = 1") != std::string::npos) {
+      EXPECT_GT(report.tables[0].stats.files_pruned_by_partition, 0) << sql;
+      EXPECT_GT(report.tables[1].stats.files_pruned_by_partition, 0) << sql;
+    }
+  }
+  // Each table at its own snapshot: tenant-1 as of its first commit.
+  std::vector<TableSource> pinned = sources;
+  pinned[0].snapshot = SnapshotSelector::ById(first.snapshot_id);
+  auto count = reader->QueryUnion(pinned, "SELECT COUNT(*) FROM events");
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_EQ(std::get<int64_t>(count->rows[0][0]), 150 + 200);
+  // Missing tables: NotFound unless they read as empty; no tables at all: an
+  // empty event table, or InvalidArgument for an empty list.
+  std::vector<TableSource> strict = sources;
+  strict[2].missing_is_empty = false;
+  EXPECT_TRUE(reader->QueryUnion(strict, "SELECT 1").status().IsNotFound());
+  const std::vector<TableSource> none = {{Tenant("missing-1"), {}, true}, {Tenant("missing-2"), {}, true}};
+  auto empty = reader->QueryUnion(none, "SELECT COUNT(*), MAX(timestamp) FROM events");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(std::get<int64_t>(empty->rows[0][0]), 0);
+  EXPECT_EQ(reader->QueryUnion({}, "SELECT 1").status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ReaderErrorsTest, MissingTableIsNotFound) {
   TempDir dir;
   auto reader = OpenReader(testutil::OpenLocalBucket(dir));

@@ -31,7 +31,8 @@ ShardedReader::ShardedReader(std::shared_ptr<TieredReader> tiered) : tiered_(std
 
 Result<std::unique_ptr<ShardedReader>> ShardedReader::Open(std::shared_ptr<ObjectStore> bucket,
                                                            TieredOptions options) {
-  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<TieredReader> tiered, TieredReader::Open(std::move(bucket), std::move(options)));
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<TieredReader> tiered,
+                          TieredReader::Open(std::move(bucket), std::move(options)));
   return std::make_unique<ShardedReader>(std::shared_ptr<TieredReader>(std::move(tiered)));
 }
 

@@ -207,7 +207,8 @@ Result<QueryResult> TieredReader::QueryTiers(std::span<const std::string> namesp
     UnionReadReport read;
     auto result = reader_->QueryUnion(sources, sql, options, &read);
     bool raced = false;  // a first commit landed meanwhile: its rows may be among the hot rows read
-    for (size_t i = 0; i < n && result.ok(); ++i) raced = raced || (!parts[i].had_snapshot && read.tables[i].snapshot_id != 0);
+    for (size_t i = 0; i < n && result.ok(); ++i)
+      raced = raced || (!parts[i].had_snapshot && read.tables[i].snapshot_id != 0);
     if (raced) continue;
     for (size_t i = 0; i < n; ++i) reports[i].table = std::move(read.tables[i]);
     out->namespaces = std::move(reports);
