@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "s3/s3_config.h"
 #include "s3/s3_store.h"
 #include "store/local_store.h"
 #include "store/memory_store.h"
@@ -96,6 +97,24 @@ Result<std::shared_ptr<ObjectStore>> OpenBucket(std::string_view uri) {
   }
   return Status::NotSupported("bucket '" + std::string(uri) + "': unsupported scheme '" + std::string(scheme) +
                               "' (file://, mem://, s3:// and r2:// are supported)");
+}
+
+Result<std::shared_ptr<ObjectStore>> OpenBucket(std::string_view uri, const BucketCredentials& credentials) {
+  const std::string_view scheme = SchemeOf(uri);
+  if (scheme != "s3" && scheme != "r2") {
+    return Status::InvalidArgument("bucket '" + std::string(uri) + "': credentials are for s3:// and r2:// buckets");
+  }
+  const s3::EnvLookup process = s3::ProcessEnv();
+  const s3::EnvLookup env = [&](const std::string& name) -> std::optional<std::string> {
+    auto own = [](const std::string& v) { return v.empty() ? std::nullopt : std::optional<std::string>(v); };
+    if (name == "AWS_ACCESS_KEY_ID") return own(credentials.access_key_id);
+    if (name == "AWS_SECRET_ACCESS_KEY") return own(credentials.secret_access_key);
+    if (name == "AWS_SESSION_TOKEN") return own(credentials.session_token);
+    return process(name);
+  };
+  STRATA_ASSIGN_OR_RETURN(s3::S3Config config, s3::ParseS3Uri(uri, env));
+  STRATA_ASSIGN_OR_RETURN(auto store, s3::S3Store::Open(std::move(config)));
+  return std::shared_ptr<ObjectStore>(std::move(store));
 }
 
 Result<TableLocation> OpenTableLocation(std::string_view location) {

@@ -27,6 +27,18 @@ namespace strata {
 /// Opens the bucket named by `uri` (see the file comment). A trailing '/' is ignored.
 Result<std::shared_ptr<ObjectStore>> OpenBucket(std::string_view uri);
 
+// Credentials of one bucket (a config binding's), used instead of the
+// process's AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
+struct BucketCredentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // may be empty
+};
+
+/// OpenBucket for an s3:// or r2:// URI with its own credentials
+/// (InvalidArgument for other schemes).
+Result<std::shared_ptr<ObjectStore>> OpenBucket(std::string_view uri, const BucketCredentials& credentials);
+
 // A table given by its location: the bucket holding it and the table's root
 // key inside that bucket ("" when the bucket is the table's own directory).
 struct TableLocation {

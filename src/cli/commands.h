@@ -39,5 +39,6 @@ void RegisterHot(CLI::App& app);
 void RegisterCompact(CLI::App& app);
 void RegisterRewriteManifests(CLI::App& app);
 void RegisterTier(CLI::App& app);
+void RegisterServe(CLI::App& app);  // serve, config
 
 }  // namespace strata::cli

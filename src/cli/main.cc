@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   strata::cli::RegisterCompact(app);
   strata::cli::RegisterRewriteManifests(app);
   strata::cli::RegisterTier(app);
+  strata::cli::RegisterServe(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -111,19 +111,4 @@ OpenedRead OpenRead(const ReadArgs& args) {
   return out;
 }
 
-std::string DataFileJson(const DataFileEntry& f) {
-  std::string out = "{\"file_path\":";
-  AppendJsonString(&out, f.file_path);
-  out += ",\"file_format\":";
-  AppendJsonString(&out, f.file_format);
-  out += ",\"record_count\":" + std::to_string(f.record_count);
-  out += ",\"file_size_in_bytes\":" + std::to_string(f.file_size_in_bytes);
-  out += ",\"partition\":{\"year\":" + std::to_string(f.partition.year) + ",\"month\":" + std::to_string(f.partition.month);
-  if (f.partition.day) out += ",\"day\":" + std::to_string(*f.partition.day);
-  if (f.partition.hour) out += ",\"hour\":" + std::to_string(*f.partition.hour);
-  out += "},\"min_lsn\":" + std::to_string(f.min_lsn) + ",\"max_lsn\":" + std::to_string(f.max_lsn);
-  out += ",\"min_timestamp\":" + std::to_string(f.min_timestamp) + ",\"max_timestamp\":" + std::to_string(f.max_timestamp);
-  return out + "}";
-}
-
 }  // namespace strata::cli

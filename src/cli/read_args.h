@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "query/iceberg_reader.h"
+#include "query/table_json.h"
 #include "tiered/tiered_reader.h"
 
 namespace strata::cli {
@@ -50,7 +51,5 @@ OpenedRead OpenRead(const ReadArgs& args);
 /// The snapshot selector of --snapshot / --as-of / --ref (current when none).
 SnapshotSelector SelectorOf(const ReadArgs& args);
 
-/// One DataFileEntry as a JSON object (the fields of `strata files --json`).
-std::string DataFileJson(const DataFileEntry& f);
 
 }  // namespace strata::cli

@@ -52,19 +52,6 @@ void RunFiles(const ReadArgs& args) {
   PrintTable(header, rows);
 }
 
-std::string SummaryJson(const std::map<std::string, std::string>& summary) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& [k, v] : summary) {
-    if (!first) out += ",";
-    first = false;
-    AppendJsonString(&out, k);
-    out += ":";
-    AppendJsonString(&out, v);
-  }
-  return out + "}";
-}
-
 void RunSnapshots(const ReadArgs& args) {
   OpenedRead read = OpenRead(args);
   auto located = Unwrap(read.reader->Metadata(read.table), "snapshots");
@@ -73,17 +60,7 @@ void RunSnapshots(const ReadArgs& args) {
   if (args.json) {
     std::cout << "[";
     for (size_t idx = 0; idx < snaps.size(); ++idx) {
-      const Snapshot& s = snaps[idx];
-      std::string out = idx ? ",\n " : "";
-      out += "{\"snapshot_id\":" + std::to_string(s.snapshot_id) + ",\"parent_snapshot_id\":" +
-             (s.parent_snapshot_id ? std::to_string(*s.parent_snapshot_id) : "null") +
-             ",\"sequence_number\":" + std::to_string(s.sequence_number) +
-             ",\"timestamp_ms\":" + std::to_string(s.timestamp_ms) + ",\"operation\":";
-      AppendJsonString(&out, s.operation());
-      out += ",\"manifest_list\":";
-      AppendJsonString(&out, s.manifest_list);
-      out += ",\"summary\":" + SummaryJson(s.summary) + "}";
-      std::cout << out;
+      std::cout << (idx ? ",\n " : "") << SnapshotJson(snaps[idx]);
     }
     std::cout << "]\n";
     return;

@@ -274,6 +274,7 @@ ParseResult EventParser::Parse(std::string_view input, int64_t first_line) {
           LineError{at_line, std::move(err->field), std::move(err->reason), TruncateRaw({data, len})});
     } else {
       result.events.push_back(std::move(event));
+      result.event_lines.push_back(at_line);
     }
   };
   auto structural_error = [&](int64_t at_line, std::string reason, const char* from) {

@@ -78,6 +78,7 @@ struct ParseResult {
   std::vector<Event> events;
   std::vector<LineError> errors;
   int64_t records = 0;  // non-blank lines (or array elements) seen
+  std::vector<int64_t> event_lines;  // the line of each of `events`
 };
 
 class EventParser {

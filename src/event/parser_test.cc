@@ -78,6 +78,7 @@ TEST(Parser, NdjsonLinesBlankLinesAndCrlf) {
   EXPECT_EQ(r.events[0].id(), "a");
   EXPECT_EQ(r.events[1].id(), "b");
   EXPECT_EQ(r.events[2].id(), "c");
+  EXPECT_EQ(r.event_lines, (std::vector<int64_t>{3, 7, 9})) << "the line of each event";
   ASSERT_EQ(r.errors.size(), 2u);
   EXPECT_EQ(r.errors[0].line, 5);
   EXPECT_EQ(r.errors[0].field, "");
@@ -252,6 +253,7 @@ TEST(Parser, ArrayInput) {
   EXPECT_EQ(r.events[0].id(), "a");
   EXPECT_EQ(r.events[1].id(), "c");
   EXPECT_EQ(r.events[2].GetString(field::kEventName), "a ] }, { [ \" \\");
+  EXPECT_EQ(r.event_lines, (std::vector<int64_t>{3, 7, 8})) << "the line where each element starts";
   ASSERT_EQ(r.errors.size(), 2u);
   EXPECT_EQ(r.errors[0].line, 4);  // the element starts on line 4 and spans two lines
   EXPECT_EQ(r.errors[0].field, "lsn");

@@ -91,6 +91,8 @@ Result<AppendResult> NamespacePipeline::Ingest(std::vector<Event> events) {
 }
 
 Result<int64_t> NamespacePipeline::FlushOnceLocked() {
+  const auto started = std::chrono::steady_clock::now();
+  double commit_seconds = 0;
   int64_t committed = 0;
   // What the sink still holds from a flush that failed: commit it first.
   if (sink_->GetStats().buffered > 0) {
@@ -105,12 +107,18 @@ Result<int64_t> NamespacePipeline::FlushOnceLocked() {
     STRATA_RETURN_IF_ERROR(sink_->Write(std::move(events)));
     drained_lsn_ = last;
     drained_watermark_ = last;
+    const auto commit_started = std::chrono::steady_clock::now();
     STRATA_ASSIGN_OR_RETURN(int64_t n, sink_->Flush());
+    commit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count();
     committed += n;
     committed_lsn_ = drained_lsn_;
   }
   if (committed > 0 && (!options_.retain_committed || hot_->NeedsFlush())) {
     STRATA_RETURN_IF_ERROR(hot_->Release(committed_lsn_));
+  }
+  if (committed > 0 && options_.on_flush) {
+    options_.on_flush(FlushTiming{
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), commit_seconds, committed});
   }
   std::lock_guard<std::mutex> lock(mu_);
   stats_.drained_lsn = drained_lsn_;

@@ -27,6 +27,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -38,6 +39,15 @@
 #include "sink/iceberg_sink.h"
 
 namespace strata {
+
+// How long one flush took: the whole drain of a batch (hot-tier read, sink
+// flush, release), and of it the sink's flush (Parquet files written and
+// stored, the Iceberg commit).
+struct FlushTiming {
+  double flush_seconds = 0;
+  double commit_seconds = 0;
+  int64_t events = 0;
+};
 
 struct PipelineOptions {
   /// The hot tier (its `dir` is required).
@@ -57,6 +67,9 @@ struct PipelineOptions {
   /// Release committed rows from the hot tier only when it is over its
   /// capacity or age limit (default), or right after every commit (false).
   bool retain_committed = true;
+  /// Called after each flush that committed events (for metrics), on the
+  /// flushing thread.
+  std::function<void(const FlushTiming&)> on_flush;
 
   Status Validate() const;
 };

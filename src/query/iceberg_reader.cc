@@ -13,6 +13,7 @@
 #include "iceberg/table_locator.h"
 #include "query/iceberg_sql.h"
 #include "query/parquet_lookup.h"
+#include "query/sql_sandbox.h"
 #include "store/local_store.h"
 
 namespace strata {
@@ -465,6 +466,8 @@ Result<QueryResult> IcebergReader::QueryUnion(std::span<const TableSource> table
   if (tables.empty()) return Status::InvalidArgument("a query over a union of tables needs at least one table");
   const auto before = impl_->counting->Snapshot();
   out->tables.resize(tables.size());
+  // Before planning: binding a statement (to find its pushed filter) may already open what it names.
+  if (options.limits.sandboxed) STRATA_RETURN_IF_ERROR(CheckSandboxedSql(sql));
   std::vector<std::optional<ScanPlan>> plans(tables.size());
   std::vector<Status> errors(tables.size());
   ParallelFor(tables.size(), kPlanThreads, [&](size_t i) {
@@ -487,6 +490,7 @@ Result<QueryResult> IcebergReader::QueryUnion(std::span<const TableSource> table
 }
 
 Result<ReadReport> IcebergReader::Explain(const TableRef& table, std::string_view sql, const ReadOptions& options) {
+  if (options.limits.sandboxed) STRATA_RETURN_IF_ERROR(CheckSandboxedSql(sql));
   ReadReport report;
   const auto before = impl_->counting->Snapshot();
   STRATA_RETURN_IF_ERROR(impl_->Plan(table, sql, options, &report).status());

@@ -4,7 +4,10 @@
 #include "common/time_util.h"
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <unordered_map>
 
@@ -17,9 +20,52 @@
 #include "iceberg/event_table.h"
 #include "query/iceberg_sql.h"
 #include "query/pushed_filter.h"
+#include "query/sql_sandbox.h"
 
 namespace strata {
 namespace {
+
+// SqlLimits::timeout_ms: interrupts the connection's running query once the
+// time is up (from a watchdog thread; no thread without a limit).
+class QueryDeadline {
+ public:
+  QueryDeadline(duckdb::Connection& con, int64_t timeout_ms) : timeout_ms_(timeout_ms) {
+    if (timeout_ms <= 0) return;
+    watchdog_ = std::thread([this, &con] {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms_), [this] { return done_; })) {
+        fired_ = true;
+        con.Interrupt();
+      }
+    });
+  }
+  ~QueryDeadline() {
+    if (!watchdog_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    watchdog_.join();
+  }
+  QueryDeadline(const QueryDeadline&) = delete;
+  QueryDeadline& operator=(const QueryDeadline&) = delete;
+
+  /// `error`, or Cancelled naming the limit when the watchdog interrupted the query.
+  Status Explain(Status error) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!fired_) return error;
+    return Status::Cancelled("the query ran longer than its time limit of " + std::to_string(timeout_ms_) + " ms");
+  }
+
+ private:
+  const int64_t timeout_ms_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool fired_ = false;
+  std::thread watchdog_;
+};
 
 Cell ToCell(const duckdb::Value& v) {
   if (v.IsNull()) return std::monostate{};
@@ -364,9 +410,11 @@ BucketRegistry& SqlEngine::buckets() { return impl_->buckets; }
 Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_view sql,
                                      const std::vector<Cell>& params, const SqlLimits& limits, bool* truncated) {
   if (truncated) *truncated = false;
+  if (limits.sandboxed) STRATA_RETURN_IF_ERROR(CheckSandboxedSql(sql));
   QueryResult out;
   try {
     STRATA_ASSIGN_OR_RETURN(auto con, impl_->Connect());
+    QueryDeadline deadline(*con, limits.timeout_ms);
     std::optional<OverlayRegistration> overlay;
     std::optional<Impl::ViewScope> view;
     if (const ScopedEventsOverlay* rows = ScopedEventsOverlay::Current(); rows && !view_sql.empty()) {
@@ -386,14 +434,14 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
                                      " parameters; " + std::to_string(params.size()) + " given");
     duckdb::vector<duckdb::Value> values = ToDuckValues(params);
     auto result = prepared->Execute(values, /*allow_stream_result=*/true);
-    if (result->HasError()) return FromDuckError(result->GetErrorObject(), "query failed: ");
+    if (result->HasError()) return deadline.Explain(FromDuckError(result->GetErrorObject(), "query failed: "));
     for (idx_t col = 0; col < result->ColumnCount(); ++col) {
       out.column_names.push_back(result->ColumnName(col));
       out.column_types.push_back(result->types[col].ToString());
     }
     while (true) {
       auto chunk = result->Fetch();
-      if (result->HasError()) return FromDuckError(result->GetErrorObject(), "query failed: ");
+      if (result->HasError()) return deadline.Explain(FromDuckError(result->GetErrorObject(), "query failed: "));
       if (!chunk || chunk->size() == 0) break;
       for (idx_t row = 0; row < chunk->size(); ++row) {
         if (limits.max_rows && out.rows.size() >= limits.max_rows) {

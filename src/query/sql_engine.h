@@ -39,6 +39,12 @@ struct SqlLimits {
   /// Rows returned at most; 0: no limit. Past it, QueryResult rows stop and
   /// `*truncated` is set.
   uint64_t max_rows = 0;
+  /// The statement is interrupted after this long (DeadlineExceeded-style
+  /// Cancelled error naming the limit); 0: no limit.
+  int64_t timeout_ms = 0;
+  /// Run on behalf of a tenant: the statement may read only `events`
+  /// (CheckSandboxedSql, query/sql_sandbox.h).
+  bool sandboxed = false;
 };
 
 // ScopedEventsOverlay: more rows for `events`. While one is alive on a
