@@ -44,33 +44,16 @@ struct MaintenanceArgs {
   bool json = false;
 };
 
-[[noreturn]] void BadOlderThan(const std::string& text) {
-  std::cerr << "strata: --older-than '" << text
-            << "' is neither a duration (30s, 15m, 12h, 7d, 500ms) nor an ISO 8601 time\n";
-  throw ExitCode{2};
-}
-
 // The cutoff in epoch ms: now - DURATION, or an ISO 8601 time.
 int64_t CutoffMs(const std::string& text, int64_t default_age_ms) {
   const int64_t now = NowMillis();
   if (text.empty()) return now - default_age_ms;
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  const std::string unit = text.substr(digits);
-  if (digits > 0 && digits <= 12) {
-    int64_t n = std::stoll(text.substr(0, digits));
-    int64_t scale = 0;
-    if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60 * 1000;
-    else if (unit == "h") scale = 3600 * 1000;
-    else if (unit == "d") scale = 24 * 3600 * 1000;
-    else if (unit == "w") scale = 7 * 24 * 3600 * 1000;
-    if (scale) return now - n * scale;
+  auto cutoff = ParseCutoffMs(text, now);
+  if (!cutoff.ok()) {
+    std::cerr << "strata: --older-than " << cutoff.status().message() << "\n";
+    throw ExitCode{2};
   }
-  auto us = ParseIso8601Micros(text);
-  if (!us.ok()) BadOlderThan(text);
-  return *us / 1000;
+  return *cutoff;
 }
 
 // On a terminal, the phase and deletions so far on stderr; else none.

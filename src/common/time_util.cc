@@ -1,5 +1,6 @@
 #include "common/time_util.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 
@@ -153,5 +154,28 @@ int64_t NowMicros() {
 }
 
 int64_t NowMillis() { return NowMicros() / 1000; }
+
+Result<int64_t> ParseCutoffMs(std::string_view text, int64_t now_ms) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  const std::string_view unit = text.substr(digits);
+  if (digits > 0 && digits <= 12) {
+    const int64_t n = std::stoll(std::string(text.substr(0, digits)));
+    int64_t scale = 0;
+    if (unit == "ms") scale = 1;
+    else if (unit == "s") scale = 1000;
+    else if (unit == "m") scale = 60 * 1000;
+    else if (unit == "h") scale = 3600 * 1000;
+    else if (unit == "d") scale = 24 * 3600 * 1000;
+    else if (unit == "w") scale = 7 * 24 * 3600 * 1000;
+    if (scale) return now_ms - n * scale;
+  }
+  auto us = ParseIso8601Micros(text);
+  if (!us.ok()) {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' is neither a duration (30s, 15m, 12h, 7d, 500ms) nor an ISO 8601 time");
+  }
+  return *us / 1000;
+}
 
 }  // namespace strata

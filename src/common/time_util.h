@@ -36,4 +36,9 @@ int64_t MicrosFromCivil(int year, int month, int day, int hour = 0, int minute =
 int64_t NowMicros();
 int64_t NowMillis();
 
+// A cutoff instant in epoch ms: `now_ms` minus a duration ("500ms", "30s",
+// "15m", "12h", "7d", "2w"), or an ISO 8601 time. InvalidArgument naming
+// the accepted forms otherwise.
+Result<int64_t> ParseCutoffMs(std::string_view text, int64_t now_ms);
+
 }  // namespace strata

@@ -166,8 +166,8 @@ Result<std::shared_ptr<IngestService::Slot>> IngestService::Open(const PipelineT
 }
 
 IngestOutcome IngestService::Ingest(const std::string& pipeline, std::string_view body, const Principal& caller,
-                                    const std::string& ns) {
-  const auto started = std::chrono::steady_clock::now();
+                                    const std::string& ns, std::chrono::steady_clock::time_point received) {
+  const auto started = received;
   if (closing_) return Fail(IngestOutcome::Kind::kClosing, "the server is shutting down; retry on another instance");
   RequestScope scope(mu_, requests_, idle_);
   auto target = targets_.find(pipeline);
@@ -268,6 +268,18 @@ Status IngestService::FlushAll() {
     if (Status flushed = slot->Flush(); !flushed.ok() && first.ok()) first = flushed;
   }
   return first;
+}
+
+Status IngestService::Flush(const std::string& pipeline, const std::string& ns) {
+  std::shared_ptr<Slot> slot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = slots_.find({pipeline, ns});
+    if (it == slots_.end()) return Status::OK();
+    slot = it->second;
+  }
+  std::lock_guard<std::mutex> lock(slot->mu);
+  return slot->open() ? slot->Flush() : Status::OK();
 }
 
 Status IngestService::Close() {

@@ -9,11 +9,12 @@
 //   namespace name, and the caller's write permission for the event's `ns`.
 //   A record that fails is rejected with its line and reason; the others
 //   are accepted (a request is not all-or-nothing).
-// - Backpressure: at most `max_inflight_events` events are parsed and waiting
-//   for their hot-tier commit at once; past that a request is refused whole
-//   (kBusy: HTTP 429 with Retry-After) before anything of it is stored, so
-//   memory stays bounded. A namespace whose hot tier is over its
-//   reject-above size (the sink cannot keep up) refuses the same way.
+// - Backpressure: at most `max_inflight_events` parsed events wait for their
+//   hot-tier commit at once; past that a request is refused whole (kBusy:
+//   HTTP 429 with Retry-After) before anything of it is stored. Memory stays
+//   bounded: that queue, plus the bodies being parsed (at most one per
+//   server thread, each at most max_body_mb). A namespace whose hot tier is
+//   over its reject-above size (the sink cannot keep up) refuses the same way.
 // - Close() (SIGTERM) refuses new requests (kClosing: 503), waits for the
 //   requests in flight, then flushes and closes every pipeline: every
 //   acknowledged event is in its table when it returns.
@@ -21,6 +22,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -70,11 +72,15 @@ class IngestService {
 
   /// Ingests `body` into pipeline `pipeline` for `caller`. With a non-empty
   /// `ns`, every record must belong to it.
+  /// `received`: when the request arrived (the acknowledgement latency's start).
   IngestOutcome Ingest(const std::string& pipeline, std::string_view body, const Principal& caller,
-                       const std::string& ns = "");
+                       const std::string& ns = "",
+                       std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now());
 
   /// Flushes every open pipeline (waiting events committed to their tables).
   Status FlushAll();
+  /// Flushes one namespace's pipeline, if it is open here.
+  Status Flush(const std::string& pipeline, const std::string& ns);
   /// See the file comment. Idempotent.
   Status Close();
 

@@ -502,5 +502,50 @@ TEST_F(ServerTest, AShardedPipelineSpreadsTracesAndAnswersOverTheUnionOfItsShard
   ASSERT_TRUE(server_->Drain().ok());
 }
 
+TEST_F(ServerTest, AdminsCompactExpireAndTierATableWhileItsEventsStayExactlyOnce) {
+  Start();
+  const Dataset d = Generate(2000, 5);
+  std::vector<std::string> lines;
+  for (const Event& e : d.events) {
+    if (e.ns() == "tenant-1") lines.push_back(EventToJson(e) + "\n");
+  }
+  const int64_t n = static_cast<int64_t>(lines.size());
+  // Four ingests, each committed on its own: every hour partition gets small files.
+  int64_t sent = 0;
+  for (int part = 0; part < 4; ++part) {
+    std::string body;
+    for (size_t i = part * lines.size() / 4; i < (part + 1) * lines.size() / 4; ++i) body += lines[i];
+    ASSERT_EQ(Ingest(kTokenA, body)->status, 200);
+    sent += static_cast<int64_t>(std::count(body.begin(), body.end(), '\n'));
+    ASSERT_NE(WaitForSnapshotHolding(kTokenA, "tenant-1", sent), 0) << "flush " << part;
+  }
+  auto post = [&](const char* token, const std::string& path, const json& body) {
+    return Client(token).Post(path, body.dump(), "application/json");
+  };
+  EXPECT_EQ(post(kTokenA, "/v1/tables/tenant-1/compact", json::object())->status, 403) << "admin only";
+
+  const json before = json::parse(Client(kAdmin).Get("/v1/tables/tenant-1/files")->body);
+  auto compacted = post(kAdmin, "/v1/tables/tenant-1/compact", {{"min_files_to_compact", 2}});
+  ASSERT_EQ(compacted->status, 200) << compacted->body;
+  const json c = json::parse(compacted->body);
+  EXPECT_GE(c["tables"][0]["partitions_compacted"].get<int64_t>(), 1) << c.dump();
+  const json after = json::parse(Client(kAdmin).Get("/v1/tables/tenant-1/files")->body);
+  EXPECT_LT(after["files"].size(), before["files"].size());
+  EXPECT_EQ(Count(kTokenA, "tenant-1"), n) << "compaction neither loses nor duplicates";
+
+  auto expired = post(kAdmin, "/v1/tables/tenant-1/expire", {{"older_than", "0s"}, {"retain_last", 1}});
+  ASSERT_EQ(expired->status, 200) << expired->body;
+  EXPECT_EQ(json::parse(expired->body)["tables"][0]["snapshots_remaining"], 1);
+  EXPECT_EQ(Count(kTokenA, "tenant-1"), n);
+
+  // The 2024 events are far older than the standard policy's 30 days: cold.
+  auto tiered = post(kAdmin, "/v1/tables/tenant-1/tier", {{"dry_run", true}});
+  ASSERT_EQ(tiered->status, 200) << tiered->body;
+  EXPECT_THAT(tiered->body, HasSubstr("cold"));
+  EXPECT_EQ(post(kAdmin, "/v1/tables/tenant-1/expire", {{"older_than", "yesterday"}})->status, 400);
+  EXPECT_EQ(post(kAdmin, "/v1/tables/tenant-1/compact", {{"bogus", 1}})->status, 400);
+  EXPECT_EQ(post(kAdmin, "/v1/tables/tenant-9/compact", json::object())->status, 404);
+}
+
 }  // namespace
 }  // namespace strata::server

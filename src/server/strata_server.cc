@@ -17,9 +17,11 @@
 #include "server/auth.h"
 #include "server/body_decoder.h"
 #include "server/ingest_service.h"
+#include "server/maintenance_service.h"
 #include "server/read_service.h"
 #include "server/server_metrics.h"
 #include "store/mounted_store.h"
+#include "common/time_util.h"
 
 namespace strata::server {
 namespace {
@@ -78,6 +80,14 @@ Result<std::shared_ptr<ObjectStore>> OpenBinding(const std::string& name, const 
   return store;
 }
 
+// The config's tiering policy: a preset, or custom ages in days.
+Result<std::shared_ptr<const TieringPolicy>> PolicyOf(const config::TieringConfig& t) {
+  Result<AgeBasedPolicy> policy = t.policy == "custom" ? AgeBasedPolicy::Create(t.warm_after_days, t.cold_after_days)
+                                                       : AgeBasedPolicy::Preset(t.policy);
+  if (!policy.ok()) return policy.status().WithContext("tiering.policy");
+  return std::shared_ptr<const TieringPolicy>(std::make_shared<AgeBasedPolicy>(std::move(policy).value()));
+}
+
 }  // namespace
 
 struct StrataServer::Impl {
@@ -87,6 +97,7 @@ struct StrataServer::Impl {
   std::unique_ptr<IngestService> ingest;
   std::map<std::string, std::unique_ptr<ReadService>> readers;  // by pipeline
   std::unique_ptr<RestCatalog> catalog;                           // /iceberg/v1/...
+  std::map<std::string, std::unique_ptr<MaintenanceService>> maintenance;  // by pipeline
   httplib::Server http;
   std::thread listener;
   std::atomic<bool> draining{false};
@@ -139,6 +150,7 @@ struct StrataServer::Impl {
   // --- handlers ---------------------------------------------------------------
 
   void Ingest(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
+    const auto received = std::chrono::steady_clock::now();
     auto caller = Caller(req, res);
     if (!caller) return;
     const std::string pipeline = req.matches[1];
@@ -173,7 +185,7 @@ struct StrataServer::Impl {
                                  " MiB (server.max_body_mb, after decompression); send smaller batches");
     }
     const std::string ns = req.get_param_value("ns");
-    IngestOutcome out = ingest->Ingest(pipeline, body, *caller, ns);
+    IngestOutcome out = ingest->Ingest(pipeline, body, *caller, ns, received);
     using Kind = IngestOutcome::Kind;
     if (out.kind == Kind::kForbidden) return Error(res, 403, out.message);
     if (out.kind == Kind::kNotFound) return Error(res, 404, out.message);
@@ -429,6 +441,86 @@ struct StrataServer::Impl {
     if (!answer.body.empty()) res.set_content(answer.body, type);
   }
 
+  // POST /v1/tables/{ns}/compact|expire|tier (admin): body JSON, all keys optional.
+  void Maintain(const httplib::Request& req, httplib::Response& res) {
+    auto caller = Caller(req, res);
+    if (!caller) return;
+    const std::string ns = req.matches[1];
+    const std::string op = req.matches[2];
+    if (!Permit(*caller, ns, Scope::kAdmin, res)) return;
+    ReadService* reader = Reader(req.get_param_value("pipeline"), res);
+    if (!reader) return;
+    const MaintenanceService& service = *maintenance.at(reader->target().pipeline);
+    json body = json::object();
+    if (!req.body.empty()) {
+      try {
+        body = json::parse(req.body);
+      } catch (const json::parse_error& e) {
+        return Error(res, 400, std::string("the body is not JSON: ") + e.what());
+      }
+      if (!body.is_object()) return Error(res, 400, "the body must be a JSON object");
+    }
+    static const std::map<std::string, std::set<std::string>> kKeys = {
+        {"compact", {"partition", "target_file_size_mb", "min_files_to_compact"}},
+        {"expire", {"older_than", "retain_last", "dry_run"}},
+        {"tier", {"dry_run"}}};
+    for (const auto& [key, value] : body.items()) {
+      if (!kKeys.at(op).count(key)) return Error(res, 400, "unknown key '" + key + "' for " + op);
+    }
+    auto integer = [&](const char* key, int64_t min, std::optional<int64_t>* out) {
+      if (!body.contains(key)) return true;
+      if (!body[key].is_number_integer() || body[key].get<int64_t>() < min) {
+        Error(res, 400, std::string(key) + ": an integer of at least " + std::to_string(min) + " is required");
+        return false;
+      }
+      *out = body[key].get<int64_t>();
+      return true;
+    };
+    auto flag = [&](const char* key, bool* out) {
+      if (!body.contains(key)) return true;
+      if (!body[key].is_boolean()) {
+        Error(res, 400, std::string(key) + ": true or false");
+        return false;
+      }
+      *out = body[key].get<bool>();
+      return true;
+    };
+    Result<std::string> done = Status::Internal("unknown maintenance operation");
+    if (op == "compact") {
+      CompactRequest r;
+      if (body.contains("partition")) {
+        if (!body["partition"].is_string()) return Error(res, 400, "partition: a string like year=2024/month=1/day=15/hour=10");
+        r.partition = body["partition"].get<std::string>();
+      }
+      std::optional<int64_t> min_files;
+      if (!integer("target_file_size_mb", 1, &r.target_file_size_mb) || !integer("min_files_to_compact", 2, &min_files)) return;
+      if (min_files) r.min_files_to_compact = static_cast<int>(*min_files);
+      done = service.Compact(ns, r);
+    } else if (op == "expire") {
+      ExpireRequest r;
+      const std::string older = body.contains("older_than") && body["older_than"].is_string()
+                                    ? body["older_than"].get<std::string>() : "5d";
+      auto cutoff = ParseCutoffMs(older, NowMillis());
+      if (!cutoff.ok()) return Error(res, 400, "older_than: " + cutoff.status().message());
+      r.older_than_ms = *cutoff;
+      std::optional<int64_t> retain;
+      if (!integer("retain_last", 1, &retain) || !flag("dry_run", &r.dry_run)) return;
+      if (retain) r.retain_last = static_cast<int>(*retain);
+      done = service.Expire(ns, r);
+    } else {
+      bool dry_run = false;
+      if (!flag("dry_run", &dry_run)) return;
+      // What this server acknowledged goes to the table first (its pipeline owns the hot tier).
+      if (Status flushed = ingest->Flush(reader->target().pipeline, ns); !flushed.ok()) return ErrorOf(res, flushed);
+      done = service.Tier(ns, dry_run);
+    }
+    if (!done.ok()) {
+      if (done.status().IsNotFound()) return Error(res, 404, done.status().message());
+      return ErrorOf(res, done.status());
+    }
+    Answer(res, 200, std::move(done).value());
+  }
+
   void Health(const httplib::Request&, httplib::Response& res) {
     const bool ready = !draining;
     const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -497,6 +589,8 @@ struct StrataServer::Impl {
              Route("snapshots", [this](auto& req, auto& res) { TableDetail(req, res, false); }));
     http.Get(R"(/v1/tables/([^/]+)/files)",
              Route("files", [this](auto& req, auto& res) { TableDetail(req, res, true); }));
+    http.Post(R"(/v1/tables/([^/]+)/(compact|expire|tier))",
+              Route("maintenance", [this](auto& req, auto& res) { Maintain(req, res); }));
     auto catalog_route = Route("catalog", [this](auto& req, auto& res) { Catalog(req, res); });
     http.Get(R"(/iceberg/.*)", catalog_route);
     http.Post(R"(/iceberg/.*)", catalog_route);
@@ -548,6 +642,10 @@ Result<std::unique_ptr<StrataServer>> StrataServer::Create(const config::StrataC
       STRATA_ASSIGN_OR_RETURN(r.bucket, WithColdMount(t.bucket, buckets.at(p.cold_bucket)));
     }
     STRATA_ASSIGN_OR_RETURN(impl->readers[name], ReadService::Open(r));
+    MaintenanceTarget m{name, r.bucket, nullptr, p.base_path, p.shards, nullptr, config.tiering.target_file_size_mb};
+    if (!p.cold_bucket.empty() && p.cold_bucket != p.bucket) m.cold_bucket = buckets.at(p.cold_bucket);
+    STRATA_ASSIGN_OR_RETURN(m.policy, PolicyOf(config.tiering));
+    impl->maintenance[name] = std::make_unique<MaintenanceService>(std::move(m));
     targets.push_back(std::move(t));
   }
   std::vector<CatalogNamespace> catalog;

@@ -7,6 +7,7 @@
 //   GET  /v1/tables                     the tables the caller may read
 //   GET  /v1/tables/{ns}/snapshots      its snapshots
 //   GET  /v1/tables/{ns}/files          its data files
+//   POST /v1/tables/{ns}/compact|expire|tier   maintenance (admin)
 //   GET  /iceberg/v1/...                the Iceberg REST catalog, read side (src/catalog/)
 //   GET  /health                        liveness and readiness
 //   GET  /metrics                       Prometheus text (admin)
