@@ -439,19 +439,27 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
       out.column_names.push_back(result->ColumnName(col));
       out.column_types.push_back(result->types[col].ToString());
     }
+    if (limits.on_row && limits.on_columns) limits.on_columns(out);
+    uint64_t rows = 0;
     while (true) {
       auto chunk = result->Fetch();
       if (result->HasError()) return deadline.Explain(FromDuckError(result->GetErrorObject(), "query failed: "));
       if (!chunk || chunk->size() == 0) break;
       for (idx_t row = 0; row < chunk->size(); ++row) {
-        if (limits.max_rows && out.rows.size() >= limits.max_rows) {
+        if (limits.max_rows && rows >= limits.max_rows) {
           if (truncated) *truncated = true;
           return out;
         }
         std::vector<Cell> cells;
         cells.reserve(chunk->ColumnCount());
         for (idx_t col = 0; col < chunk->ColumnCount(); ++col) cells.push_back(ToCell(chunk->GetValue(col, row)));
-        out.rows.push_back(std::move(cells));
+        ++rows;
+        if (!limits.on_row) {
+          out.rows.push_back(std::move(cells));
+        } else if (!limits.on_row(std::move(cells))) {
+          if (truncated) *truncated = true;
+          return out;
+        }
       }
     }
   } catch (const std::exception& e) {

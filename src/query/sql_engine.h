@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -45,6 +46,13 @@ struct SqlLimits {
   /// Run on behalf of a tenant: the statement may read only `events`
   /// (CheckSandboxedSql, query/sql_sandbox.h).
   bool sandboxed = false;
+  /// Streaming delivery: when `on_row` is set, rows go to it as DuckDB
+  /// produces them instead of into QueryResult::rows (which stays empty;
+  /// max_rows still applies), after one `on_columns` call with the names and
+  /// types. `on_row` returning false stops the query (truncated). Readers
+  /// that would run a statement twice (TieredReader's retry) fail instead.
+  std::function<void(const QueryResult& columns)> on_columns;
+  std::function<bool(std::vector<Cell>&& row)> on_row;
 };
 
 // ScopedEventsOverlay: more rows for `events`. While one is alive on a

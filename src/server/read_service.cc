@@ -75,6 +75,8 @@ Result<QueryAnswer> ReadService::Query(const std::string& ns, const QueryRequest
   options.limits.max_rows = request.max_rows;
   options.limits.timeout_ms = request.timeout_ms;
   options.limits.sandboxed = true;
+  options.limits.on_columns = request.on_columns;
+  options.limits.on_row = request.on_row;
   QueryAnswer answer;
   if (target_.shards > 1) {
     ShardedReport report;

@@ -9,6 +9,7 @@
 // Thread-safety: all methods may be called from many threads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ struct QueryRequest {
   std::optional<int64_t> snapshot_id;
   uint64_t max_rows = 10'000;
   int64_t timeout_ms = 30'000;
+  /// Streaming (SqlLimits::on_columns / on_row): rows as they come, not in the answer.
+  std::function<void(const QueryResult& columns)> on_columns;
+  std::function<bool(std::vector<Cell>&& row)> on_row;
 };
 
 struct QueryAnswer {

@@ -382,6 +382,33 @@ TEST_F(ServerTest, QueriesTakeParamsLimitsAndTimeTravel) {
   EXPECT_GE(records, n) << files->body;
 }
 
+TEST_F(ServerTest, LargeResultsStreamAndAFailureMidStreamEndsTheAnswerWithTheError) {
+  Start(R"(, "query_row_limit": 500000)");
+  ASSERT_EQ(Ingest(kTokenA, Generate(100).Ndjson("tenant-1"))->status, 200);
+  auto big = Query(kTokenA, {{"namespace", "tenant-1"}, {"sql", "SELECT range AS n, 'row ' || range AS s FROM range(300000)"}});
+  ASSERT_EQ(big->status, 200);
+  EXPECT_EQ(big->get_header_value("Transfer-Encoding"), "chunked") << "streamed, not built in memory first";
+  const json b = json::parse(big->body);
+  ASSERT_EQ(b["rows"].size(), 300000u);
+  EXPECT_EQ(b["row_count"], 300000);
+  EXPECT_EQ(b["rows"][299999], json::parse(R"([299999, "row 299999"])"));
+  EXPECT_EQ(b["columns"][1]["type"], "VARCHAR");
+  EXPECT_FALSE(b.contains("error"));
+  // Rows already sent cannot be taken back: the trailer carries the error.
+  auto failing = Query(kTokenA, {{"namespace", "tenant-1"},
+                                 {"sql", "SELECT CASE WHEN range < 250000 THEN range ELSE error('boom at ' || range) END "
+                                         "AS n FROM range(300000)"}});
+  ASSERT_TRUE(failing);
+  if (failing->status == 200) {
+    const json f = json::parse(failing->body);
+    EXPECT_THAT(f["error"].get<std::string>(), HasSubstr("boom")) << "a partial answer always says it failed";
+    EXPECT_LT(f["rows"].size(), 300000u);
+  } else {
+    EXPECT_EQ(failing->status, 400) << failing->body;  // failed before the first row
+    EXPECT_THAT(failing->body, HasSubstr("boom"));
+  }
+}
+
 TEST_F(ServerTest, HealthAndMetrics) {
   Start();
   auto health = Client(nullptr).Get("/health");

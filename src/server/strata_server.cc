@@ -3,7 +3,9 @@
 #include "server/strata_server.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <map>
 #include <thread>
 
@@ -89,6 +91,95 @@ Result<std::shared_ptr<const TieringPolicy>> PolicyOf(const config::TieringConfi
 }
 
 }  // namespace
+
+// One query's answer on its way from DuckDB (the producer thread) to the
+// client (httplib's chunked content provider): at most ~1 MiB of JSON text
+// waits; DuckDB's fetch blocks beyond (backpressure), and stops when the
+// client goes away.
+struct RowStream {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string pending;  // JSON text not sent yet
+  bool header = false, done = false, cancelled = false, trailer_sent = false;
+  int64_t rows = 0;
+  Status status;
+  QueryAnswer answer;
+  std::chrono::steady_clock::time_point started;
+  std::thread producer;
+  static constexpr size_t kMaxPending = 1 << 20;
+
+  ~RowStream() {
+    if (producer.joinable()) producer.join();
+  }
+  double Seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); }
+
+  void Header(const QueryResult& columns) {
+    std::string open = QueryResultJsonOpen(columns);  // ...,"rows":[]
+    open.pop_back();
+    std::lock_guard<std::mutex> lock(mu);
+    pending = std::move(open);
+    header = true;
+    cv.notify_all();
+  }
+  bool Row(const std::vector<Cell>& row) {
+    std::string text = rows ? ",[" : "[";
+    for (size_t c = 0; c < row.size(); ++c) text += (c ? "," : "") + CellToJson(row[c]);
+    text += "]";
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [this] { return pending.size() < kMaxPending || cancelled; });
+    if (cancelled) return false;
+    pending += text;
+    ++rows;
+    cv.notify_all();
+    return true;
+  }
+  void Finish(Result<QueryAnswer> result) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (result.ok()) {
+      answer = std::move(result).value();
+    } else {
+      status = result.status();
+    }
+    done = true;
+    cv.notify_all();
+  }
+  // False when the query failed before its first row (then `status` says why).
+  bool WaitForHeader() {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [this] { return header || done; });
+    return header;
+  }
+  bool Send(httplib::DataSink& sink) {
+    std::string out;
+    bool finished = false;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [this] { return !pending.empty() || done; });
+      out.swap(pending);
+      if (done && !trailer_sent) {
+        out += "],\"row_count\":" + std::to_string(rows) + ",\"truncated\":" + (answer.truncated ? "true" : "false") +
+               ",\"snapshot_id\":" + std::to_string(answer.snapshot_id) + ",\"hot_rows\":" +
+               std::to_string(answer.hot_rows) + ",\"elapsed_ms\":" +
+               std::to_string(static_cast<int64_t>(Seconds() * 1000));
+        if (!status.ok()) out += ",\"error\":" + JsonString(status.message());
+        out += "}";
+        trailer_sent = finished = true;
+      }
+      cv.notify_all();
+    }
+    if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+    if (finished) sink.done();
+    return true;
+  }
+  void Cancel() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      cancelled = true;
+      cv.notify_all();
+    }
+    if (producer.joinable()) producer.join();
+  }
+};
 
 struct StrataServer::Impl {
   config::StrataConfig config;
@@ -319,19 +410,29 @@ struct StrataServer::Impl {
       }
       q.timeout_ms = std::min<int64_t>(q.timeout_ms, body["timeout_ms"].get<int64_t>());
     }
-    const auto started = std::chrono::steady_clock::now();
-    auto answer = reader->Query(ns, q);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    metrics.ObserveQuery("sql", seconds);
-    if (!answer.ok()) {
-      if (answer.status().IsNotFound()) return Error(res, 404, "namespace '" + ns + "' has no table");
-      return ErrorOf(res, answer.status());
+    // Rows stream to the client as DuckDB produces them (chunked): errors
+    // found before the first row (bad SQL, a missing table, the sandbox) are
+    // answered with their status; a failure later ends the stream with
+    // "error" in the trailer.
+    auto stream = std::make_shared<RowStream>();
+    stream->started = std::chrono::steady_clock::now();
+    q.on_columns = [stream](const QueryResult& columns) { stream->Header(columns); };
+    q.on_row = [stream](std::vector<Cell>&& row) { return stream->Row(row); };
+    stream->producer = std::thread([this, stream, reader, ns, q] {
+      auto answer = reader->Query(ns, q);
+      metrics.ObserveQuery("sql", stream->Seconds());
+      stream->Finish(std::move(answer));
+    });
+    if (!stream->WaitForHeader()) {
+      stream->producer.join();
+      const Status& s = stream->status;
+      if (s.IsNotFound()) return Error(res, 404, "namespace '" + ns + "' has no table");
+      return ErrorOf(res, s);
     }
-    Answer(res, 200,
-           QueryResultJsonOpen(answer->result) + ",\"row_count\":" + std::to_string(answer->result.rows.size()) +
-               ",\"truncated\":" + (answer->truncated ? "true" : "false") + ",\"snapshot_id\":" +
-               std::to_string(answer->snapshot_id) + ",\"hot_rows\":" + std::to_string(answer->hot_rows) +
-               ",\"elapsed_ms\":" + std::to_string(static_cast<int64_t>(seconds * 1000)) + "}");
+    res.status = 200;
+    res.set_chunked_content_provider(
+        kJson, [stream](size_t, httplib::DataSink& sink) { return stream->Send(sink); },
+        [stream](bool) { stream->Cancel(); });
   }
 
   void Tables(const httplib::Request& req, httplib::Response& res) {

@@ -209,6 +209,10 @@ Result<QueryResult> TieredReader::QueryTiers(std::span<const std::string> namesp
     bool raced = false;  // a first commit landed meanwhile: its rows may be among the hot rows read
     for (size_t i = 0; i < n && result.ok(); ++i)
       raced = raced || (!parts[i].had_snapshot && read.tables[i].snapshot_id != 0);
+    if (raced && options.limits.on_row) {
+      // Streamed rows cannot be taken back: say so rather than run the statement twice.
+      return Status::Unavailable("a table's first commit landed while the query streamed its rows; retry");
+    }
     if (raced) continue;
     for (size_t i = 0; i < n; ++i) reports[i].table = std::move(read.tables[i]);
     out->namespaces = std::move(reports);
