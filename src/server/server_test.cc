@@ -30,6 +30,7 @@ constexpr const char* kTokenA = "token-tenant-1-0123456789";
 constexpr const char* kTokenB = "token-tenant-2-0123456789";
 constexpr const char* kReadOnlyA = "token-tenant-1-read-only-01";
 constexpr const char* kAdmin = "token-admin-0123456789abcdef";
+constexpr const char* kAdminA = "token-tenant-1-admin-012345";
 
 std::string Gzip(const std::string& text) {
   z_stream z{};
@@ -93,7 +94,8 @@ class ServerTest : public ::testing::Test {
         {"name": "a", "token": ")") + kTokenA + R"(", "namespaces": ["tenant-1"], "scopes": ["read", "write"]},
         {"name": "b", "token": ")" + kTokenB + R"(", "namespaces": ["tenant-2"], "scopes": ["read", "write"]},
         {"name": "a-ro", "token": ")" + kReadOnlyA + R"(", "namespaces": ["tenant-1"], "scopes": ["read"]},
-        {"name": "ops", "token": ")" + kAdmin + R"(", "namespaces": ["*"], "scopes": ["admin"]}])";
+        {"name": "ops", "token": ")" + kAdmin + R"(", "namespaces": ["*"], "scopes": ["admin"]},
+        {"name": "a-ops", "token": ")" + kAdminA + R"(", "namespaces": ["tenant-1"], "scopes": ["admin"]}])";
     }
     text += "}";
     auto cfg = config::ParseConfig(text, "test.jsonc", dir_.path(), config::ProcessEnvironment());
@@ -321,6 +323,21 @@ TEST_F(ServerTest, ATenantCanNeitherWriteNorReadAnotherTenant) {
   EXPECT_EQ(Client(kTokenA).Get("/v1/tables/tenant-1/snapshots")->status, 200);
   EXPECT_EQ(Client(kTokenA).Get("/metrics")->status, 403);
 
+  // Maintenance: an admin of tenant-1 cannot touch tenant-2 (403 whether or not it exists).
+  for (const char* op : {"compact", "expire", "tier"}) {
+    EXPECT_EQ(Client(kAdminA).Post(std::string("/v1/tables/tenant-2/") + op, "{}", "application/json")->status, 403) << op;
+    EXPECT_EQ(Client(kAdminA).Post(std::string("/v1/tables/tenant-9/") + op, "{}", "application/json")->status, 403) << op;
+    EXPECT_EQ(Client(kTokenA).Post(std::string("/v1/tables/tenant-1/") + op, "{}", "application/json")->status, 403) << op;
+  }
+  EXPECT_EQ(Client(kAdminA).Post("/v1/tables/tenant-1/expire", R"({"dry_run": true})", "application/json")->status, 200);
+  EXPECT_EQ(Client(kAdminA).Get("/metrics")->status, 403) << "metrics name every tenant: admin of '*' only";
+  // The catalog lists only the caller's tables.
+  auto catalog = Client(kTokenA).Get("/iceberg/v1/namespaces/events/tables");
+  ASSERT_EQ(catalog->status, 200) << catalog->body;
+  EXPECT_THAT(catalog->body, HasSubstr("tenant-1"));
+  EXPECT_EQ(catalog->body.find("tenant-2"), std::string::npos) << catalog->body;
+  EXPECT_EQ(Client(kTokenA).Get("/iceberg/v1/namespaces/events/tables/tenant-2")->status, 404);
+
   // No token, a wrong token: 401 everywhere.
   for (const char* token : {static_cast<const char*>(nullptr), "wrong-token-0123456789"}) {
     EXPECT_EQ(Ingest(token, d.Ndjson("tenant-1"))->status, 401);
@@ -328,6 +345,9 @@ TEST_F(ServerTest, ATenantCanNeitherWriteNorReadAnotherTenant) {
     EXPECT_EQ(Query(token, {{"namespace", "tenant-2"}, {"sql", "SELECT 1"}})->status, 401);
     EXPECT_EQ(Client(token).Get("/v1/tables")->status, 401);
     EXPECT_EQ(Client(token).Get("/metrics")->status, 401);
+    EXPECT_EQ(Client(token).Get("/v1/tables/tenant-2/files")->status, 401);
+    EXPECT_EQ(Client(token).Post("/v1/tables/tenant-2/compact", "{}", "application/json")->status, 401);
+    EXPECT_EQ(Client(token).Get("/iceberg/v1/namespaces")->status, 401);
   }
   // Namespace names are validated before they reach a path.
   EXPECT_EQ(Client(kAdmin).Get("/v1/tables/a..b/files")->status, 400);
