@@ -160,6 +160,10 @@ struct IcebergReader::Impl {
   // and `source.missing_is_empty`.
   Result<std::optional<ScanPlan>> PlanSource(const TableSource& source, std::string_view sql,
                                              const ReadOptions& options, ReadReport* report) {
+    if (source.empty) {
+      report->table = store->UriFor(source.table.root);
+      return std::optional<ScanPlan>();
+    }
     auto located = Locate(source.table);
     if (located.status().IsNotFound() && source.missing_is_empty) {
       report->table = store->UriFor(source.table.root);

@@ -99,6 +99,9 @@ struct TableSource {
   TableRef table;
   std::optional<SnapshotSelector> snapshot;
   bool missing_is_empty = false;
+  /// Read as empty without looking at it: the caller saw it without a
+  /// snapshot (TieredReader: its hot rows then hold every event).
+  bool empty = false;
 };
 
 // What one union query planned and cost.

@@ -49,8 +49,8 @@ struct SqlLimits {
   /// Streaming delivery: when `on_row` is set, rows go to it as DuckDB
   /// produces them instead of into QueryResult::rows (which stays empty;
   /// max_rows still applies), after one `on_columns` call with the names and
-  /// types. `on_row` returning false stops the query (truncated). Readers
-  /// that would run a statement twice (TieredReader's retry) fail instead.
+  /// types. `on_row` returning false stops the query (truncated). Every
+  /// reader runs a statement once, so streamed rows are never repeated.
   std::function<void(const QueryResult& columns)> on_columns;
   std::function<bool(std::vector<Cell>&& row)> on_row;
 };

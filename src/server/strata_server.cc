@@ -109,7 +109,13 @@ struct RowStream {
   static constexpr size_t kMaxPending = 1 << 20;
 
   ~RowStream() {
-    if (producer.joinable()) producer.join();
+    // Normally joined by Cancel (the response's releaser) or after a failed start.
+    if (!producer.joinable()) return;
+    if (producer.get_id() == std::this_thread::get_id()) {
+      producer.detach();
+    } else {
+      Cancel();
+    }
   }
   double Seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); }
 

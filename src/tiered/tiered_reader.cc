@@ -13,7 +13,7 @@ namespace strata {
 namespace {
 
 // A query retries when the table it located does not cover the hot snapshot
-// (only a racing first commit, or a pointer behind the hot tier, does that).
+// (a metadata pointer behind the hot tier's released rows).
 constexpr int kConsistentReadAttempts = 5;
 // Namespaces a query prepares at once (each waits on SQLite and metadata reads).
 constexpr size_t kPrepareThreads = 16;
@@ -146,6 +146,10 @@ Status TieredReader::Prepare(const std::string& ns, bool missing_is_empty, Part*
     part->had_snapshot = current != nullptr;
     if (current) part->source.snapshot = SnapshotSelector::ById(current->snapshot_id);
   }
+  // No snapshot at step 2: no commit had happened, so nothing was released
+  // before step 1, and the hot rows read below are every event. The table is
+  // read as that state (empty), whatever commit lands meanwhile.
+  if (!part->had_snapshot) part->source.empty = true;
   report->table_max_lsn = max_lsn;
   if (!snapshot) return Status::OK();
   if (snapshot->released_lsn() > max_lsn) {
@@ -206,15 +210,7 @@ Result<QueryResult> TieredReader::QueryTiers(std::span<const std::string> namesp
     ScopedEventsOverlay overlay(std::move(rows));
     UnionReadReport read;
     auto result = reader_->QueryUnion(sources, sql, options, &read);
-    bool raced = false;  // a first commit landed meanwhile: its rows may be among the hot rows read
-    for (size_t i = 0; i < n && result.ok(); ++i)
-      raced = raced || (!parts[i].had_snapshot && read.tables[i].snapshot_id != 0);
-    if (raced && options.limits.on_row) {
-      // Streamed rows cannot be taken back: say so rather than run the statement twice.
-      return Status::Unavailable("a table's first commit landed while the query streamed its rows; retry");
-    }
-    if (raced) continue;
-    for (size_t i = 0; i < n; ++i) reports[i].table = std::move(read.tables[i]);
+    for (size_t i = 0; i < n && i < read.tables.size(); ++i) reports[i].table = std::move(read.tables[i]);
     out->namespaces = std::move(reports);
     out->hot_rows = hot_rows;
     out->requests = read.requests;
@@ -222,7 +218,7 @@ Result<QueryResult> TieredReader::QueryTiers(std::span<const std::string> namesp
     return result;
   }
   const std::string what = n == 1 ? "namespace '" + namespaces[0] + "'" : std::to_string(n) + " namespaces";
-  return behind.ok() ? Status::Unavailable(what + ": a table's first commit kept racing the query; retry") : behind;
+  return behind;
 }
 
 Result<QueryResult> TieredReader::Query(std::string_view ns, std::string_view sql, const ReadOptions& options,
