@@ -255,21 +255,6 @@ IngestOutcome IngestService::Ingest(const std::string& pipeline, std::string_vie
   return out;
 }
 
-Status IngestService::FlushAll() {
-  std::vector<std::shared_ptr<Slot>> slots;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [key, slot] : slots_) slots.push_back(slot);
-  }
-  Status first;
-  for (const auto& slot : slots) {
-    std::lock_guard<std::mutex> lock(slot->mu);
-    if (!slot->open()) continue;
-    if (Status flushed = slot->Flush(); !flushed.ok() && first.ok()) first = flushed;
-  }
-  return first;
-}
-
 Status IngestService::Flush(const std::string& pipeline, const std::string& ns) {
   std::shared_ptr<Slot> slot;
   {

@@ -77,14 +77,11 @@ class IngestService {
                        const std::string& ns = "",
                        std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now());
 
-  /// Flushes every open pipeline (waiting events committed to their tables).
-  Status FlushAll();
   /// Flushes one namespace's pipeline, if it is open here.
   Status Flush(const std::string& pipeline, const std::string& ns);
   /// See the file comment. Idempotent.
   Status Close();
 
-  bool closing() const { return closing_.load(); }
   int64_t inflight_events() const { return inflight_.load(); }
   bool HasPipeline(const std::string& name) const { return targets_.count(name) > 0; }
 

@@ -122,9 +122,9 @@ Result<std::vector<std::string>> ReadService::Namespaces() {
     if (ns.empty() || ns.find('/') != std::string::npos) continue;
     if (target_.shards > 1) {
       // {ns}-shard-{k} -> ns; other tables under the base path are not this pipeline's.
-      const size_t at = ns.rfind("-shard-");
-      if (at == std::string::npos || at == 0) continue;
-      ns.resize(at);
+      auto base = ShardBaseNamespace(ns);
+      if (!base) continue;
+      ns = std::string(*base);
     }
     out.insert(std::move(ns));
   }

@@ -22,6 +22,7 @@
 #include "server/maintenance_service.h"
 #include "server/read_service.h"
 #include "server/server_metrics.h"
+#include "shard/shard_router.h"
 #include "store/mounted_store.h"
 #include "common/time_util.h"
 
@@ -229,6 +230,19 @@ struct StrataServer::Impl {
     return true;
   }
 
+  // `?snapshot=ID` into *snapshot (unset when absent); false after answering 400.
+  static bool SnapshotParam(const httplib::Request& req, httplib::Response& res, std::optional<int64_t>* snapshot) {
+    if (!req.has_param("snapshot")) return true;
+    char* end = nullptr;
+    const std::string text = req.get_param_value("snapshot");
+    *snapshot = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end) {
+      Error(res, 400, "snapshot must be a snapshot id (an integer)");
+      return false;
+    }
+    return true;
+  }
+
   // The pipeline a read names (`pipeline=`), or the only one; nullptr after answering.
   ReadService* Reader(const std::string& named, httplib::Response& res) {
     if (named.empty()) {
@@ -317,12 +331,7 @@ struct StrataServer::Impl {
     ReadService* reader = Reader(req.get_param_value("pipeline"), res);
     if (!reader) return;
     std::optional<int64_t> snapshot;
-    if (req.has_param("snapshot")) {
-      char* end = nullptr;
-      const std::string text = req.get_param_value("snapshot");
-      snapshot = std::strtoll(text.c_str(), &end, 10);
-      if (text.empty() || *end) return Error(res, 400, "snapshot must be a snapshot id (an integer)");
-    }
+    if (!SnapshotParam(req, res, &snapshot)) return;
     const std::string id = req.matches[1];
     const auto started = std::chrono::steady_clock::now();
     auto found = reader->Lookup(ns, id, snapshot, req.get_param_value("trace_id"));
@@ -476,12 +485,7 @@ struct StrataServer::Impl {
     ReadService* reader = Reader(req.get_param_value("pipeline"), res);
     if (!reader) return;
     std::optional<int64_t> snapshot;
-    if (files && req.has_param("snapshot")) {
-      char* end = nullptr;
-      const std::string text = req.get_param_value("snapshot");
-      snapshot = std::strtoll(text.c_str(), &end, 10);
-      if (text.empty() || *end) return Error(res, 400, "snapshot must be a snapshot id (an integer)");
-    }
+    if (files && !SnapshotParam(req, res, &snapshot)) return;
     // One table, or a sharded namespace's shard tables (those that exist).
     std::string parts;
     int found = 0;
@@ -528,12 +532,8 @@ struct StrataServer::Impl {
     const CatalogResponse answer = catalog->Handle(request, [&caller](std::string_view table) {
       if (caller->Allows(table, Scope::kRead)) return true;
       // A shard table {ns}-shard-{k} belongs to namespace ns.
-      const size_t at = table.rfind("-shard-");
-      if (at == std::string_view::npos || at == 0 || at + 7 == table.size()) return false;
-      for (char c : table.substr(at + 7)) {
-        if (c < '0' || c > '9') return false;
-      }
-      return caller->Allows(table.substr(0, at), Scope::kRead);
+      const auto base = ShardBaseNamespace(table);
+      return base && caller->Allows(*base, Scope::kRead);
     });
     if (!answer.log_detail.empty()) std::fprintf(stderr, "strata serve: catalog: %s\n", answer.log_detail.c_str());
     res.status = answer.status;

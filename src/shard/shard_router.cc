@@ -13,6 +13,16 @@ std::string ShardNamespace(std::string_view ns, int shard) {
   return std::string(ns) + "-shard-" + std::to_string(shard);
 }
 
+std::optional<std::string_view> ShardBaseNamespace(std::string_view name) {
+  constexpr std::string_view kSep = "-shard-";
+  const size_t at = name.rfind(kSep);
+  if (at == std::string_view::npos || at == 0 || at + kSep.size() == name.size()) return std::nullopt;
+  for (char c : name.substr(at + kSep.size())) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  return name.substr(0, at);
+}
+
 Result<ShardRouter> ShardRouter::Create(int shard_count) {
   if (shard_count < 1 || shard_count > kMaxShards)
     return Status::InvalidArgument("shard count must be within 1.." + std::to_string(kMaxShards) + ", got " +

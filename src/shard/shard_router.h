@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,9 @@ uint64_t ShardHash(std::string_view ns, std::string_view key);
 
 /// The namespace holding shard `shard` of `ns`: "{ns}-shard-{shard}".
 std::string ShardNamespace(std::string_view ns, int shard);
+/// The inverse: "tenant-a" for "tenant-a-shard-3"; nullopt when `name` is
+/// not a shard's name (no "-shard-{digits}" suffix after a non-empty ns).
+std::optional<std::string_view> ShardBaseNamespace(std::string_view name);
 
 class ShardRouter {
  public:
