@@ -64,6 +64,7 @@ struct HotStats {
   int64_t duplicates = 0;
   int64_t commits = 0;         // Append transactions committed (group commit: <= append_calls)
   int64_t rows_released = 0;
+  int64_t rows_taken_from_cache = 0;  // TakeCommitted rows served from memory, not read back
   bool over_capacity = false;  // event_bytes > capacity_bytes
   bool over_age = false;       // the oldest row is older than max_age_ms (at the time of Stats())
 

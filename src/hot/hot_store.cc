@@ -81,6 +81,7 @@ Status HotOptions::Validate() const {
   if (dedup_window_ms < 0) return Status::InvalidArgument("hot tier: dedup_window_ms must be >= 0");
   if (group_commit_max_events == 0) return Status::InvalidArgument("hot tier: group_commit_max_events must be positive");
   if (release_chunk_rows <= 0) return Status::InvalidArgument("hot tier: release_chunk_rows must be positive");
+  if (committed_cache_bytes < 0) return Status::InvalidArgument("hot tier: committed_cache_bytes must be >= 0");
   if (busy_timeout_ms < 0) return Status::InvalidArgument("hot tier: busy_timeout_ms must be >= 0");
   if (max_idle_readers < 0) return Status::InvalidArgument("hot tier: max_idle_readers must be >= 0");
   return Status::OK();

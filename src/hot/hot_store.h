@@ -11,6 +11,10 @@
 //   writes everything queued by the others in one transaction.
 // - Drain(after_lsn, limit) reads rows in lsn order for the sink; Release(lsn)
 //   deletes rows up to an lsn once an Iceberg commit holds them.
+// - TakeCommitted(after_lsn, limit) answers the same rows as Drain, from the
+//   events of the latest commits kept in memory (HotOptions::
+//   committed_cache_bytes) when they cover the range: a flush that keeps up
+//   never reads its rows back from SQLite.
 // - GetById, ByTrace, BySession, ByTypeAndTime and Recent answer from indexes
 //   (the read side, shared with the read-only HotReader, is HotReads).
 // - NeedsFlush says when the namespace is over its capacity or age limit.
@@ -81,6 +85,9 @@ struct HotOptions {
   int64_t cache_bytes = int64_t{16} << 20;
   /// Idle read connections kept for reuse. Default 4.
   int max_idle_readers = 4;
+  /// Keep the events of the latest commits in memory, up to this many row
+  /// bytes (HotStats::event_bytes' measure), for TakeCommitted. 0 (default): none.
+  int64_t committed_cache_bytes = 0;
   /// Wall clock in ms for acceptance times (dedup window, age). Default NowMillis; tests inject one.
   std::function<int64_t()> clock_ms;
 
@@ -128,6 +135,15 @@ class HotStore : public HotReads {
   /// retry is safe: what did commit comes back as duplicates.
   Result<AppendResult> Append(std::vector<Event> events);
 
+  /// The rows with lsn > after_lsn in lsn order, at most `limit`: what
+  /// Drain(after_lsn, limit) reads, or a non-empty prefix of it taken from the
+  /// committed-event cache when the cache holds the rows right after
+  /// `after_lsn`; otherwise read from the database.
+  /// Rows handed out from memory leave the cache (a later call for the same
+  /// range reads them from the database), and so do cached rows <= after_lsn.
+  /// For the one consumer that drains in lsn order (the pipeline's flusher).
+  Result<std::vector<Event>> TakeCommitted(int64_t after_lsn, size_t limit);
+
   /// Deletes the rows with lsn <= up_to_lsn and persists the released
   /// watermark (lsns are never reused, even for a watermark past the highest
   /// lsn assigned). Dedup keys stay for their window. Call only after the
@@ -143,6 +159,18 @@ class HotStore : public HotReads {
 
  private:
   struct Writer;  // one waiting Append call (group commit)
+  // The events of the latest commits: every stored row with from <= lsn < to,
+  // in lsn order (TakeCommitted).
+  struct CachedRow {
+    Event event;
+    int64_t bytes;
+  };
+  struct CommittedCache {
+    std::mutex mu;
+    std::deque<CachedRow> events;
+    int64_t from = 0, to = 0;
+    int64_t bytes = 0;  // row bytes of `events`
+  };
   using RowInfo = hot::RowInfo;
 
   HotStore(HotOptions options, std::string ns, std::string path);
@@ -155,6 +183,7 @@ class HotStore : public HotReads {
   Status PruneDedupKeys(int64_t now_ms);
   Status RefreshSizeLocked();
   Status ReleaseChunk(int64_t up_to_lsn, bool* done);
+  void CacheCommitted(const std::vector<Writer*>& group, int64_t span_begin, int64_t span_end);
 
   const HotOptions options_;
   std::unique_ptr<hot::FileLock> lock_;
@@ -173,6 +202,8 @@ class HotStore : public HotReads {
   mutable std::mutex state_mu_;
   HotStats stats_;
   std::optional<RowInfo> oldest_, newest_;
+
+  CommittedCache cache_;
 };
 
 }  // namespace strata

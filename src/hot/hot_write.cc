@@ -26,6 +26,7 @@ struct HotStore::Writer {
   int64_t stored = 0;
   int64_t duplicates = 0;
   int64_t bytes = 0;  // _row_bytes of the stored rows
+  std::vector<int64_t> row_bytes;  // of each stored row, when the committed cache is on
   std::optional<RowInfo> first, last;  // first and last stored rows
   Status status;
   bool done = false;
@@ -114,6 +115,7 @@ void HotStore::CommitGroup(const std::vector<Writer*>& group) {
       w->status = mine;
       w->outcomes.clear();
       w->stored = w->duplicates = w->bytes = 0;
+      w->row_bytes.clear();
       w->first.reset();
       w->last.reset();
       if (!st.ok()) return fail_all(st);
@@ -124,6 +126,7 @@ void HotStore::CommitGroup(const std::vector<Writer*>& group) {
   }
   st = Run(db, Sql::kCommit);
   if (!st.ok()) return fail_all(st);
+  CacheCommitted(group, next_before, next_lsn_);
 
   {
     std::lock_guard lock(state_mu_);
@@ -141,6 +144,64 @@ void HotStore::CommitGroup(const std::vector<Writer*>& group) {
     stats_.next_lsn = next_lsn_;
   }
   (void)RefreshSizeLocked();  // sizes are statistics: a failure to read them does not undo the commit
+}
+
+// Moves the stored events of a committed group into the cache when they
+// continue it (the group's lsns start where the cache ends) and fit; a group
+// that does not leaves a gap, so the cache stops growing until TakeCommitted
+// has emptied it, and then restarts at a later group. Under db_mu_: groups
+// arrive in commit (= lsn) order.
+void HotStore::CacheCommitted(const std::vector<Writer*>& group, int64_t span_begin, int64_t span_end) {
+  if (options_.committed_cache_bytes <= 0) return;
+  int64_t bytes = 0;
+  for (const Writer* w : group)
+    if (w->status.ok()) bytes += w->bytes;
+  std::lock_guard lock(cache_.mu);
+  if (cache_.events.empty()) {
+    cache_.from = cache_.to = span_begin;
+    cache_.bytes = 0;
+  }
+  if (cache_.to != span_begin || cache_.bytes + bytes > options_.committed_cache_bytes) return;
+  for (Writer* w : group) {
+    if (!w->status.ok()) continue;
+    size_t row = 0;
+    for (size_t i = 0; i < w->events.size(); ++i) {
+      if (w->outcomes[i].duplicate) continue;
+      cache_.events.push_back({std::move(w->events[i]), w->row_bytes[row++]});
+    }
+  }
+  cache_.to = span_end;
+  cache_.bytes += bytes;
+}
+
+Result<std::vector<Event>> HotStore::TakeCommitted(int64_t after_lsn, size_t limit) {
+  {
+    std::lock_guard lock(cache_.mu);
+    auto& rows = cache_.events;
+    while (!rows.empty() && rows.front().event.lsn().value_or(0) <= after_lsn) {
+      cache_.bytes -= rows.front().bytes;
+      rows.pop_front();
+    }
+    // Every row with from <= lsn < to is cached: when the range after
+    // after_lsn starts inside it, its first rows are the cache's first rows.
+    if (!rows.empty() && cache_.from <= after_lsn + 1) {
+      const size_t n = std::min(limit, rows.size());
+      std::vector<Event> out;
+      out.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        cache_.bytes -= rows.front().bytes;
+        out.push_back(std::move(rows.front().event));
+        rows.pop_front();
+      }
+      cache_.from = out.back().lsn().value_or(0) + 1;
+      std::lock_guard stats_lock(state_mu_);
+      stats_.rows_taken_from_cache += static_cast<int64_t>(n);
+      return out;
+    }
+    // Read only up to the cached rows (at most from - after_lsn - 1 rows lie before them).
+    if (!rows.empty()) limit = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(limit), cache_.from - after_lsn - 1));
+  }
+  return Drain(after_lsn, limit);
 }
 
 // Deletes dedup keys whose window has passed, at most every max(1 s, window / 8).
@@ -190,6 +251,7 @@ Status HotStore::AppendInTxn(Writer* w, int64_t now_ms) {
       STRATA_ASSIGN_OR_RETURN(int64_t bytes, hot::BindEvent(insert, e, now_ms));
       STRATA_RETURN_IF_ERROR(db->Step(insert));
       w->bytes += bytes;
+      if (options_.committed_cache_bytes > 0) w->row_bytes.push_back(bytes);
     }
     if (dedup) {
       const std::string_view stored_id = e.id();  // Set() above may have moved the strings

@@ -33,6 +33,7 @@ Status PipelineOptions::Validate() const {
   if (flush_batch == 0 || flush_batch >= 10'000'000)
     return Status::InvalidArgument("pipeline: flush_batch must be within 1..9,999,999, got " + std::to_string(flush_batch));
   if (flush_delay_ms < 1) return Status::InvalidArgument("pipeline: flush_delay_ms must be at least 1");
+  if (flush_cache_bytes < 0) return Status::InvalidArgument("pipeline: flush_cache_bytes must be >= 0");
   if (!hot.event_ns.empty() && hot.event_ns != sink.EventNs())
     return Status::InvalidArgument("pipeline: hot.event_ns '" + hot.event_ns + "' differs from the sink's events' ns '" +
                                    sink.EventNs() + "'");
@@ -50,6 +51,7 @@ Result<std::unique_ptr<NamespacePipeline>> NamespacePipeline::Open(PipelineOptio
   STRATA_ASSIGN_OR_RETURN(auto sink, IcebergSink::Open(sink_options));
   STRATA_ASSIGN_OR_RETURN(int64_t max_lsn, TableMaxLsn(sink->table()));
   options.hot.event_ns = options.sink.event_ns;
+  options.hot.committed_cache_bytes = options.flush_cache_bytes;
   STRATA_ASSIGN_OR_RETURN(auto hot, HotStore::Open(options.hot, options.sink.ns, max_lsn + 1));
   return std::unique_ptr<NamespacePipeline>(
       new NamespacePipeline(std::move(options), std::move(sink), std::move(hot), max_lsn));
@@ -99,7 +101,7 @@ Result<int64_t> NamespacePipeline::FlushOnceLocked() {
     STRATA_ASSIGN_OR_RETURN(committed, sink_->Flush());
     committed_lsn_ = drained_lsn_;
   }
-  STRATA_ASSIGN_OR_RETURN(std::vector<Event> events, hot_->Drain(drained_lsn_, options_.flush_batch));
+  STRATA_ASSIGN_OR_RETURN(std::vector<Event> events, hot_->TakeCommitted(drained_lsn_, options_.flush_batch));
   if (!events.empty()) {
     const int64_t last = events.back().lsn().value_or(drained_lsn_);
     // Write either takes every event (then they are the sink's to commit,
@@ -127,10 +129,21 @@ Result<int64_t> NamespacePipeline::FlushOnceLocked() {
   return committed;
 }
 
-Result<int64_t> NamespacePipeline::Flush() {
+Result<int64_t> NamespacePipeline::Flush() { return FlushWhile(/*full_batches_only=*/false); }
+
+Result<int64_t> NamespacePipeline::FlushWhile(bool full_batches_only) {
   std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  // Draining everything stops at what was acknowledged on entry: events that
+  // keep arriving meanwhile gather into full batches instead of a run of
+  // small commits.
+  const int64_t target = hot_->Stats().newest_lsn;
   int64_t total = 0;
   while (true) {
+    const int64_t newest = hot_->Stats().newest_lsn;
+    const int64_t waiting = newest - drained_lsn_;  // an upper bound: lsns may skip
+    if (full_batches_only && waiting < static_cast<int64_t>(options_.flush_batch)) return total;
+    if (!full_batches_only && drained_lsn_ >= target && sink_->GetStats().buffered == 0) return total;
+    const int64_t drained_before = drained_lsn_;
     auto n = FlushOnceLocked();
     if (!n.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -139,17 +152,27 @@ Result<int64_t> NamespacePipeline::Flush() {
       return n.status().WithContext("pipeline of namespace '" + options_.sink.ns + "'");
     }
     total += *n;
-    if (*n == 0 && hot_->Stats().newest_lsn <= drained_lsn_) return total;
+    if (*n == 0 && (drained_lsn_ == drained_before || hot_->Stats().newest_lsn <= drained_lsn_)) return total;
   }
 }
 
+// Full batches as soon as they wait (Ingest wakes the flusher), everything
+// waiting once flush_delay_ms passed since the last complete drain: commits
+// stay flush_batch large under load, and no event waits much longer than the
+// delay.
 void NamespacePipeline::FlusherLoop() {
+  const auto delay = std::chrono::milliseconds(options_.flush_delay_ms);
+  auto last_drain = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mu_);
   while (!closed_) {
-    cv_.wait_for(lock, std::chrono::milliseconds(options_.flush_delay_ms));
+    cv_.wait_until(lock, last_drain + delay);
     if (closed_) break;
+    const auto now = std::chrono::steady_clock::now();
+    const bool due = now >= last_drain + delay;
     lock.unlock();
-    (void)Flush();  // errors are in Stats(); the events stay in the hot tier or the sink
+    // Errors are in Stats(); the events stay in the hot tier or the sink.
+    (void)FlushWhile(/*full_batches_only=*/!due);
+    if (due) last_drain = now;
     lock.lock();
   }
 }

@@ -5,7 +5,9 @@
 //
 // Exactly once, across crashes at any point:
 //   * lsns are assigned by the hot tier, durably, with the events;
-//   * a flush hands the sink the rows after `drained_lsn` in lsn order, and
+//   * a flush hands the sink the rows after `drained_lsn` in lsn order (the
+//     hot tier's just-committed events kept in memory when they are those
+//     rows, else read back from SQLite: the same rows either way), and
 //     the sink's commit records the highest lsn it holds (`strata.max-lsn`)
 //     atomically with the data — so the table always holds exactly the lsns
 //     up to its max-lsn that were ever drained, once each (a commit whose
@@ -59,14 +61,21 @@ struct PipelineOptions {
   SinkOptions sink;
   /// Events per flush (one Iceberg commit). Default 10,000.
   size_t flush_batch = 10'000;
-  /// The background flusher drains once this many events wait, or when the
-  /// oldest waiting event is this old. Default 1 s.
+  /// The background flusher commits full flush_batches as soon as they wait,
+  /// and everything waiting this long after its last complete drain (so a
+  /// partial batch waits at most about this long). Default 1 s.
   int64_t flush_delay_ms = 1000;
   /// Run the background flusher (default). Off: only Flush() drains.
   bool background = true;
   /// Release committed rows from the hot tier only when it is over its
   /// capacity or age limit (default), or right after every commit (false).
   bool retain_committed = true;
+  /// Row bytes of just-acknowledged events kept in memory for the flusher,
+  /// which then hands them to the sink without reading them back from
+  /// SQLite (HotOptions::committed_cache_bytes; replaces hot's). A flusher
+  /// that falls behind by more reads the rest from SQLite. Default 64 MiB
+  /// (~50,000 events of ~1 KB); 0: every flush reads SQLite.
+  int64_t flush_cache_bytes = int64_t{64} << 20;
   /// Called after each flush that committed events (for metrics), on the
   /// flushing thread.
   std::function<void(const FlushTiming&)> on_flush;
@@ -110,6 +119,8 @@ class NamespacePipeline {
   NamespacePipeline(PipelineOptions options, std::unique_ptr<IcebergSink> sink, std::unique_ptr<HotStore> hot,
                     int64_t committed_lsn);
   Result<int64_t> FlushOnceLocked();  // one commit's worth; requires flush_mu_
+  // Commits until nothing waits, or (full_batches_only) until less than a flush_batch waits.
+  Result<int64_t> FlushWhile(bool full_batches_only);
   void FlusherLoop();
 
   const PipelineOptions options_;
