@@ -91,6 +91,33 @@ TEST_F(HotTest, ReleaseInterleavesWithAppends) {
   EXPECT_EQ(store->Stats().released_lsn, 3000);
 }
 
+// A long release (here 200 chunks, each its own synced transaction) lets
+// acknowledgements through between its chunks: appends that start after it
+// return while it still runs, instead of waiting for all of it.
+TEST_F(HotTest, AppendsAreAcknowledgedDuringALongRelease) {
+  HotOptions o = Options();
+  o.release_chunk_rows = 100;
+  auto store = Open(o);
+  std::vector<Event> events = testutil::HotEvents(20000);
+  for (size_t i = 0; i < events.size(); i += 5000)
+    MustAppend(store.get(), {events.begin() + i, events.begin() + i + 5000});
+  std::atomic<bool> released{false};
+  std::thread releaser([&] {
+    EXPECT_TRUE(store->Release(20000).ok());
+    released = true;
+  });
+  while (store->Stats().rows_released == 0) std::this_thread::yield();
+  int acked_during_release = 0;
+  for (int i = 0; i < 5; ++i) {
+    MustAppend(store.get(), {HotEvent("during-" + std::to_string(i))});
+    if (!released.load()) ++acked_during_release;
+  }
+  releaser.join();
+  EXPECT_EQ(acked_during_release, 5) << "appends waited for the whole release";
+  EXPECT_EQ(store->Stats().rows, 5);
+  EXPECT_EQ(store->Stats().released_lsn, 20000);
+}
+
 // The child appends from four threads and reports each acknowledged (id, lsn)
 // on a pipe; the parent kills it with SIGKILL mid-stream, then reopens.
 TEST_F(HotTest, EveryAcknowledgedEventSurvivesSigkill) {

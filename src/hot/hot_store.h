@@ -24,6 +24,7 @@
 // parallel with each other and with writes (WAL).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -194,6 +195,7 @@ class HotStore : public HotReads {
 
   // The write connection, the lsn counter and the dedup pruning clock.
   std::mutex db_mu_;
+  std::atomic<int> commits_waiting_{0};  // group-commit leaders waiting for db_mu_ (Release lets them in)
   std::unique_ptr<hot::SqliteConn> writer_;
   int64_t next_lsn_ = 1;
   int64_t last_prune_ms_ = 0;

@@ -7,6 +7,8 @@
 // Callers that arrive while a commit (its WAL sync) is in progress therefore
 // share the next one; a lone caller commits at once, without waiting for company.
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "event/schema.h"
 #include "hot/hot_schema.h"
@@ -69,7 +71,9 @@ Result<AppendResult> HotStore::Append(std::vector<Event> events) {
     }
     lock.unlock();
     {
+      commits_waiting_.fetch_add(1);
       std::lock_guard db(db_mu_);
+      commits_waiting_.fetch_sub(1);
       CommitGroup(group);
     }
     lock.lock();
@@ -282,8 +286,17 @@ Status HotStore::RefreshSizeLocked() {
 Status HotStore::Release(int64_t up_to_lsn) {
   if (up_to_lsn < 0) return Status::InvalidArgument("hot tier: Release of a negative lsn");
   for (bool done = false; !done;) {
-    std::lock_guard db(db_mu_);
-    STRATA_RETURN_IF_ERROR(ReleaseChunk(up_to_lsn, &done));
+    {
+      std::lock_guard db(db_mu_);
+      STRATA_RETURN_IF_ERROR(ReleaseChunk(up_to_lsn, &done));
+    }
+    // A mutex is not fair: without this, a long release could take it back
+    // chunk after chunk while acknowledgements wait (seconds, for ~100 MB).
+    // Let a waiting group commit go first (a bounded wait: it is queued on
+    // db_mu_ and takes it within microseconds).
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+    while (!done && commits_waiting_.load() > 0 && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::yield();
   }
   return Status::OK();
 }

@@ -66,7 +66,10 @@ NamespacePipeline::NamespacePipeline(PipelineOptions options, std::unique_ptr<Ic
       committed_lsn_(committed_lsn) {
   stats_.drained_lsn = stats_.committed_lsn = committed_lsn;
   drained_watermark_ = committed_lsn;
-  if (options_.background) flusher_ = std::thread([this] { FlusherLoop(); });
+  if (options_.background) {
+    flusher_ = std::thread([this] { FlusherLoop(); });
+    releaser_ = std::thread([this] { ReleaserLoop(); });
+  }
 }
 
 NamespacePipeline::~NamespacePipeline() { (void)Close(); }
@@ -92,7 +95,7 @@ Result<AppendResult> NamespacePipeline::Ingest(std::vector<Event> events) {
   return result;
 }
 
-Result<int64_t> NamespacePipeline::FlushOnceLocked() {
+Result<int64_t> NamespacePipeline::FlushOnceLocked(bool release_in_background) {
   const auto started = std::chrono::steady_clock::now();
   double commit_seconds = 0;
   int64_t committed = 0;
@@ -116,7 +119,15 @@ Result<int64_t> NamespacePipeline::FlushOnceLocked() {
     committed_lsn_ = drained_lsn_;
   }
   if (committed > 0 && (!options_.retain_committed || hot_->NeedsFlush())) {
-    STRATA_RETURN_IF_ERROR(hot_->Release(committed_lsn_));
+    if (release_in_background) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        release_target_ = std::max(release_target_, committed_lsn_);
+      }
+      release_cv_.notify_one();
+    } else {
+      STRATA_RETURN_IF_ERROR(hot_->Release(committed_lsn_));
+    }
   }
   if (committed > 0 && options_.on_flush) {
     options_.on_flush(FlushTiming{
@@ -129,9 +140,11 @@ Result<int64_t> NamespacePipeline::FlushOnceLocked() {
   return committed;
 }
 
-Result<int64_t> NamespacePipeline::Flush() { return FlushWhile(/*full_batches_only=*/false); }
+Result<int64_t> NamespacePipeline::Flush() {
+  return FlushWhile(/*full_batches_only=*/false, /*release_in_background=*/false);
+}
 
-Result<int64_t> NamespacePipeline::FlushWhile(bool full_batches_only) {
+Result<int64_t> NamespacePipeline::FlushWhile(bool full_batches_only, bool release_in_background) {
   std::lock_guard<std::mutex> flush_lock(flush_mu_);
   // Draining everything stops at what was acknowledged on entry: events that
   // keep arriving meanwhile gather into full batches instead of a run of
@@ -144,7 +157,7 @@ Result<int64_t> NamespacePipeline::FlushWhile(bool full_batches_only) {
     if (full_batches_only && waiting < static_cast<int64_t>(options_.flush_batch)) return total;
     if (!full_batches_only && drained_lsn_ >= target && sink_->GetStats().buffered == 0) return total;
     const int64_t drained_before = drained_lsn_;
-    auto n = FlushOnceLocked();
+    auto n = FlushOnceLocked(release_in_background);
     if (!n.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.flush_errors;
@@ -171,9 +184,34 @@ void NamespacePipeline::FlusherLoop() {
     const bool due = now >= last_drain + delay;
     lock.unlock();
     // Errors are in Stats(); the events stay in the hot tier or the sink.
-    (void)FlushWhile(/*full_batches_only=*/!due);
+    (void)FlushWhile(/*full_batches_only=*/!due, /*release_in_background=*/true);
     if (due) last_drain = now;
     lock.lock();
+  }
+}
+
+// Releases what the flusher asked for, so that a large release (a hot tier
+// over its capacity gives back ~100 MB at once, seconds of deletes) never
+// holds up the next commits. Every target is a committed lsn.
+void NamespacePipeline::ReleaserLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  int64_t released = 0;
+  while (true) {
+    release_cv_.wait(lock, [&] { return closed_ || release_target_ > released; });
+    if (release_target_ <= released) break;  // closed, nothing asked
+    const int64_t target = release_target_;
+    lock.unlock();
+    Status st = hot_->Release(target);
+    lock.lock();
+    if (st.ok()) {
+      released = target;
+    } else {
+      // The rows stay (they are committed: the next release or open takes them).
+      ++stats_.flush_errors;
+      stats_.last_error = st.WithContext("pipeline of namespace '" + options_.sink.ns + "': release");
+      if (closed_) break;
+      release_cv_.wait_for(lock, std::chrono::milliseconds(options_.flush_delay_ms));
+    }
   }
 }
 
@@ -190,7 +228,10 @@ Status NamespacePipeline::Close() {
   cv_.notify_all();
   if (flusher_.joinable()) flusher_.join();
   // Also on a repeated Close: a final flush that failed before is retried.
-  STRATA_RETURN_IF_ERROR(Flush().status());
+  Status flushed = Flush().status();
+  release_cv_.notify_all();
+  if (releaser_.joinable()) releaser_.join();  // after what it was asked to release
+  STRATA_RETURN_IF_ERROR(flushed);
   return sink_->Close();
 }
 

@@ -69,6 +69,8 @@ struct PipelineOptions {
   bool background = true;
   /// Release committed rows from the hot tier only when it is over its
   /// capacity or age limit (default), or right after every commit (false).
+  /// The background flusher leaves its releases to a releaser thread, so a
+  /// large one does not hold up the next commits; Flush() releases inline.
   bool retain_committed = true;
   /// Row bytes of just-acknowledged events kept in memory for the flusher,
   /// which then hands them to the sink without reading them back from
@@ -118,10 +120,13 @@ class NamespacePipeline {
  private:
   NamespacePipeline(PipelineOptions options, std::unique_ptr<IcebergSink> sink, std::unique_ptr<HotStore> hot,
                     int64_t committed_lsn);
-  Result<int64_t> FlushOnceLocked();  // one commit's worth; requires flush_mu_
+  // One commit's worth; requires flush_mu_. The release it calls for runs
+  // inline or (release_in_background) on the releaser thread.
+  Result<int64_t> FlushOnceLocked(bool release_in_background);
   // Commits until nothing waits, or (full_batches_only) until less than a flush_batch waits.
-  Result<int64_t> FlushWhile(bool full_batches_only);
+  Result<int64_t> FlushWhile(bool full_batches_only, bool release_in_background);
   void FlusherLoop();
+  void ReleaserLoop();
 
   const PipelineOptions options_;
   std::unique_ptr<IcebergSink> sink_;
@@ -134,9 +139,12 @@ class NamespacePipeline {
 
   mutable std::mutex mu_;  // stats, closed_, wakeups
   std::condition_variable cv_;
+  std::condition_variable release_cv_;
+  int64_t release_target_ = 0;  // the releaser releases rows <= this (a committed lsn)
   bool closed_ = false;
   PipelineStats stats_;
   std::thread flusher_;
+  std::thread releaser_;
 };
 
 }  // namespace strata

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "common/time_util.h"
 #include "sink/sink_test_util.h"
 
@@ -41,6 +44,31 @@ TEST(NamespacePipelineTest, FullBatchesAreCommittedCountedAndReleased) {
   EXPECT_EQ((*pipeline)->hot().Stats().rows, 0);  // released after each commit
   EXPECT_EQ((*pipeline)->sink().GetStats().commits, 3);
   ASSERT_TRUE((*pipeline)->Close().ok());
+}
+
+// The background flusher leaves releases to the releaser thread: committed
+// rows still leave the hot tier (retain_committed off), and Close() returns
+// with everything committed and released.
+TEST(NamespacePipelineTest, TheBackgroundFlusherReleasesCommittedRowsOnItsReleaser) {
+  testutil::TempDir dir;
+  PipelineOptions o = LocalOptions(dir, "pipe-1");
+  o.background = true;
+  o.flush_batch = 100;
+  o.flush_delay_ms = 20;
+  o.retain_committed = false;
+  auto pipeline = NamespacePipeline::Open(o);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+  const int64_t start = ParseIso8601Micros("2024-05-01T00:00:00Z").value();
+  ASSERT_TRUE((*pipeline)->Ingest(testutil::GenerateEvents(250, 1, start, "pipe-1")).ok());
+  for (int i = 0; i < 500 && (*pipeline)->hot().Stats().rows > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ((*pipeline)->hot().Stats().rows, 0);
+  EXPECT_EQ((*pipeline)->Stats().committed_lsn, 250);
+  ASSERT_TRUE((*pipeline)->Ingest(testutil::GenerateEvents(30, 1, start, "pipe-1", /*seed=*/12)).ok());
+  ASSERT_TRUE((*pipeline)->Close().ok());
+  EXPECT_EQ((*pipeline)->Stats().committed_lsn, 280);
+  EXPECT_EQ((*pipeline)->hot().Stats().rows, 0);
+  EXPECT_EQ((*pipeline)->Stats().flush_errors, 0);
 }
 
 // A pipeline stored as `pipe-1-shard-0` ingests events of `pipe-1` into both
