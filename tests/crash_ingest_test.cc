@@ -1,5 +1,6 @@
 // Exactly once across crashes: crash_ingest_child ingests through the hot
-// tier into the Iceberg table while its flusher drains; it is SIGKILLed at a
+// tier into the Iceberg table while its flusher drains and its releaser
+// gives committed rows back (a 1 MiB hot tier); it is SIGKILLed at a
 // random moment, 50 times, each run resuming where the last died. After
 // every kill the table loads, holds no id twice, and table + hot tier hold
 // every acknowledged id; after a final clean run, table + hot tier are
@@ -10,9 +11,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "bucket/bucket.h"
@@ -31,19 +35,28 @@ namespace {
 constexpr int kKills = 50;
 constexpr int kEventsPerRun = 4000;
 
-std::set<std::string> AckedIds(const std::string& path) {
-  std::set<std::string> ids;
+// Acknowledged id -> the lsn the hot tier gave it: the child's "id lsn"
+// lines, without a torn last line (a kill can cut the child's write short).
+std::map<std::string, int64_t> AckedIds(const std::string& path) {
+  std::map<std::string, int64_t> ids;
   std::ifstream in(path);
   std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) ids.insert(line);
-  return ids;  // a torn last line (no newline) cannot happen: one write(2) per batch
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline after it: torn
+    std::istringstream fields(line);
+    std::string id;
+    int64_t lsn = 0;
+    if (fields >> id >> lsn) ids[id] = lsn;
+    else ADD_FAILURE() << "a malformed line in the acknowledged ids: '" << line << "'";
+  }
+  return ids;
 }
 
 struct Contents {
   std::vector<std::string> table_ids;  // with repeats, if any
   std::vector<std::string> hot_ids;
   int64_t max_lsn = 0;
+  int64_t hot_min_lsn = 0, hot_max_lsn = 0, hot_released_lsn = 0;
 };
 
 Contents Read(const std::string& bucket_dir, const std::string& hot_dir) {
@@ -75,6 +88,11 @@ Contents Read(const std::string& bucket_dir, const std::string& hot_dir) {
     EXPECT_TRUE(rows.ok()) << rows.status();
     if (rows.ok())
       for (const Event& e : *rows) c.hot_ids.emplace_back(e.id());
+    if (rows.ok() && !rows->empty()) {
+      c.hot_min_lsn = rows->front().lsn().value_or(0);
+      c.hot_max_lsn = rows->back().lsn().value_or(0);
+    }
+    c.hot_released_lsn = (*store)->Stats().released_lsn;
   }
   return c;
 }
@@ -100,14 +118,16 @@ int RunChild(const std::string& bucket_dir, const std::string& hot_dir, int run,
 TEST(CrashIngest, SigkillAtRandomPointsNeitherLosesNorDuplicates) {
   TempDir dir("strata-crash");
   const std::string bucket = dir.path() + "/bucket", hot = dir.path() + "/hot", acked = dir.path() + "/acked";
-  std::mt19937 rng(20261202);
+  // STRATA_CRASH_SEED varies the kill times (to hunt a rare interleaving).
+  const char* seed = std::getenv("STRATA_CRASH_SEED");
+  std::mt19937 rng(seed ? static_cast<unsigned>(std::stoul(seed)) : 20261202u);
   int killed_mid_run = 0;
   for (int run = 0; run < kKills; ++run) {
     const int delay = 30 + static_cast<int>(rng() % 600);
     int status = RunChild(bucket, hot, run, acked, delay);
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ++killed_mid_run;
     else ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child failed in run " << run;
-    const std::set<std::string> want = AckedIds(acked);
+    const std::map<std::string, int64_t> want = AckedIds(acked);
     Contents c = Read(bucket, hot);
     std::set<std::string> table(c.table_ids.begin(), c.table_ids.end());
     ASSERT_EQ(table.size(), c.table_ids.size()) << "an id is in the table twice after run " << run;
@@ -115,21 +135,25 @@ TEST(CrashIngest, SigkillAtRandomPointsNeitherLosesNorDuplicates) {
     ASSERT_EQ(hot_ids.size(), c.hot_ids.size()) << "an id is in the hot tier twice after run " << run;
     std::set<std::string> all = table;
     all.insert(hot_ids.begin(), hot_ids.end());
-    for (const std::string& id : want) ASSERT_TRUE(all.count(id)) << "acknowledged id " << id << " lost in run " << run;
+    for (const auto& [id, lsn] : want)
+      ASSERT_TRUE(all.count(id)) << "acknowledged id " << id << " (lsn " << lsn << ") lost in run " << run
+                                 << " (killed after " << delay << " ms): the table's max-lsn is " << c.max_lsn
+                                 << ", the hot tier holds lsns " << c.hot_min_lsn << ".." << c.hot_max_lsn
+                                 << " and has released up to " << c.hot_released_lsn;
   }
   EXPECT_GT(killed_mid_run, kKills / 2) << "most runs should die mid-ingest";
 
   // A last run to the end, then everything is in the table exactly once.
   int status = RunChild(bucket, hot, kKills, acked, -1);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  const std::set<std::string> want = AckedIds(acked);
+  const std::map<std::string, int64_t> want = AckedIds(acked);
   Contents c = Read(bucket, hot);
   std::set<std::string> table(c.table_ids.begin(), c.table_ids.end());
   EXPECT_EQ(table.size(), c.table_ids.size());
   // Close flushed everything: the table holds every acknowledged id (the
   // ids of batches ingested but not yet written to the acked file when a run
   // died are there too: acknowledged by the store, unknown to the test).
-  for (const std::string& id : want) ASSERT_TRUE(table.count(id)) << id;
+  for (const auto& [id, lsn] : want) ASSERT_TRUE(table.count(id)) << id << " (lsn " << lsn << ")";
   EXPECT_GE(table.size(), want.size());
   EXPECT_LE(table.size(), want.size() + static_cast<size_t>(kKills) * 200);
   std::printf("runs %d (%d killed mid-ingest), acknowledged %zu, in the table %zu, max-lsn %lld\n", kKills + 1,
