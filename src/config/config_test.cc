@@ -27,7 +27,7 @@ constexpr const char* kFull = R"jsonc({
     "COLD": { "uri": "s3://cold/lake?endpoint=http://127.0.0.1:9000",
               "access_key_id": { "env": "COLD_KEY" }, "secret_access_key": "s3cr3t" }
   },
-  "hot": { "dir": "hot", "capacity_mb": 64, "synchronous": "normal" },
+  "hot": { "dir": "hot", "capacity_mb": 64, "flush_cache_mb": 0, "synchronous": "normal" },
   "sinks": { "fast": { "batch_size": 500, "flush_delay_ms": 200, "compression": "none" } },
   "tiering": { "policy": { "warm_after_days": 2, "cold_after_days": 9 }, "warm": "LAKE", "cold": "COLD" },
   "pipelines": {
@@ -50,6 +50,7 @@ TEST(ConfigTest, AFullConfigReadsAsWritten) {
   EXPECT_EQ(config->buckets.at("COLD").secret_access_key, "s3cr3t");
   EXPECT_EQ(config->hot.dir, "/etc/strata/hot");
   EXPECT_EQ(config->hot.capacity_mb, 64);
+  EXPECT_EQ(config->hot.flush_cache_mb, 0) << "0 (off) is a valid value, not the default 64";
   EXPECT_FALSE(config->hot.synchronous_full);
   EXPECT_EQ(config->sinks.at("fast").batch_size, 500);
   EXPECT_FALSE(config->sinks.at("fast").compression);
@@ -73,7 +74,7 @@ TEST(ConfigTest, AFullConfigReadsAsWritten) {
 TEST(ConfigTest, EveryMistakeIsReportedWithItsPathAndLine) {
   constexpr const char* kBad = R"jsonc({
   "buckets": { "LAKE": { "uri": "lake", "region": "x" } },
-  "hot": { "capacity_mb": "big" },
+  "hot": { "capacity_mb": "big", "flush_cache_mb": -1 },
   "sinks": { "default": { "batch_size": 0, "compresion": "zstd" } },
   "pipelines": {
     "events": { "bucket": "LAKEE", "sink": "nope", "base_path": "/abs" }
@@ -87,6 +88,7 @@ TEST(ConfigTest, EveryMistakeIsReportedWithItsPathAndLine) {
   const std::string msg = config.status().message();
   EXPECT_THAT(msg, HasSubstr("strata.jsonc:2: buckets.LAKE.region: unknown key"));
   EXPECT_THAT(msg, HasSubstr("strata.jsonc:3: hot.capacity_mb: must be an integer, not a string"));
+  EXPECT_THAT(msg, HasSubstr("strata.jsonc:3: hot.flush_cache_mb: must be between 0 and"));
   EXPECT_THAT(msg, HasSubstr("strata.jsonc:4: sinks.default.batch_size: must be between 1 and"));
   EXPECT_THAT(msg, HasSubstr("strata.jsonc:4: sinks.default.compresion: unknown key (did you mean 'compression'?)"));
   EXPECT_THAT(msg, HasSubstr("strata.jsonc:6: pipelines.events.bucket: unknown bucket binding 'LAKEE' (declared: LAKE)"));

@@ -96,6 +96,7 @@ class Parser {
     r.Int("max_age_s", &h.max_age_s, 1, int64_t{10} * 365 * 86400);
     r.Int("dedup_window_s", &h.dedup_window_s, 0, 7 * 86400);
     r.Int("reject_above_mb", &h.reject_above_mb, 0, int64_t{1} << 24);
+    r.Int("flush_cache_mb", &h.flush_cache_mb, 0, int64_t{1} << 20);
     std::string sync = "full";
     r.Choice("synchronous", &sync, {"full", "normal"});
     h.synchronous_full = sync == "full";

@@ -3,7 +3,7 @@
 // wrangler.jsonc's bindings. docs/CONFIG.md describes every key.
 //
 //   buckets    binding name -> { uri, access_key_id?, secret_access_key?, session_token? }
-//   hot        { dir, capacity_mb, max_age_s, dedup_window_s, reject_above_mb, synchronous }
+//   hot        { dir, capacity_mb, max_age_s, dedup_window_s, reject_above_mb, flush_cache_mb, synchronous }
 //   sinks      name -> { batch_size, flush_delay_ms, partition_scheme, compression }
 //   tiering    { policy: preset name | {warm_after_days, cold_after_days}, warm, cold,
 //                target_file_size_mb }
@@ -54,6 +54,9 @@ struct HotConfig {
   int64_t dedup_window_s = 600;
   /// Ingest answers 429 while a namespace's hot database exceeds this; 0: never.
   int64_t reject_above_mb = 1024;
+  /// Per namespace (split among its shards): the just-acknowledged events the
+  /// flusher hands to the sink from memory instead of reading them back; 0: off.
+  int64_t flush_cache_mb = 64;
   bool synchronous_full = true;  // "full" (default) or "normal"
 };
 

@@ -1,6 +1,7 @@
 // IngestService (see ingest_service.h).
 #include "server/ingest_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 
@@ -37,6 +38,7 @@ struct IngestService::Slot {
       hot->rows += shard.hot.rows;
       hot->event_bytes += shard.hot.event_bytes;
       hot->live_bytes += shard.hot.live_bytes;
+      hot->rows_taken_from_cache += shard.hot.rows_taken_from_cache;
       pipeline->flushes += shard.pipeline.flushes;
       pipeline->flush_errors += shard.pipeline.flush_errors;
     }
@@ -116,6 +118,7 @@ PipelineOptions IngestService::OptionsFor(const PipelineTarget& target, const st
   o.hot.dedup_window_ms = hot_.dedup_window_s * 1000;
   o.hot.reject_above_bytes = hot_.reject_above_mb << 20;
   o.hot.synchronous = hot_.synchronous_full ? HotSync::kFull : HotSync::kNormal;
+  o.flush_cache_bytes = (hot_.flush_cache_mb << 20) / std::max(1, target.shards);  // each shard has its own
   o.sink.bucket = target.bucket;
   o.sink.base_path = target.base_path;
   o.sink.ns = ns;

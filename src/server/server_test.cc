@@ -150,6 +150,18 @@ class ServerTest : public ::testing::Test {
     return 0;
   }
 
+  // Ingests 600 generated events' tenant-1 share, waits for their commit, and
+  // answers /metrics; *n: the events ingested.
+  std::string MetricsAfterACommit(int64_t* n) {
+    const Dataset d = Generate(600, 5);
+    *n = static_cast<int64_t>(d.Ids("tenant-1").size());
+    EXPECT_EQ(Ingest(kTokenA, d.Ndjson("tenant-1"))->status, 200);
+    EXPECT_NE(WaitForSnapshotHolding(kTokenA, "tenant-1", *n), 0);
+    auto metrics = Client(kAdmin).Get("/metrics");
+    EXPECT_EQ(metrics->status, 200);
+    return metrics->body;
+  }
+
   TempDir dir_{"server-test"};
   std::unique_ptr<StrataServer> server_;
   int port_ = 0;
@@ -447,6 +459,46 @@ TEST_F(ServerTest, HealthAndMetrics) {
                            "strata_cache_hit_ratio", "strata_query_seconds_count{kind=\"lookup\"}"}) {
     EXPECT_THAT(metrics->body, HasSubstr(name));
   }
+}
+
+// The value of a /metrics sample line `name` ("metric{labels}"); -1 when absent.
+int64_t MetricValue(const std::string& body, const std::string& name) {
+  const size_t at = body.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(body.substr(at + name.size() + 2));
+}
+
+constexpr const char* kFromMemory = "strata_flush_rows_from_memory_total{pipeline=\"events\",namespace=\"tenant-1\"}";
+
+TEST_F(ServerTest, TheFlusherCommitsAcknowledgedEventsFromMemory) {
+  Start();
+  int64_t n = 0;
+  const std::string metrics = MetricsAfterACommit(&n);
+  EXPECT_EQ(MetricValue(metrics, kFromMemory), n) << "every committed row came from memory, none read back";
+}
+
+TEST_F(ServerTest, AShardedNamespaceReportsTheRowsItsShardsTookFromMemory) {
+  Start("", "", true, R"("events": {"bucket": "LAKE", "base_path": "cdc/", "shards": 4})");
+  const Dataset d = Generate(600, 5);
+  const int64_t n = static_cast<int64_t>(d.Ids("tenant-1").size());
+  ASSERT_EQ(Ingest(kTokenA, d.Ndjson("tenant-1"))->status, 200);
+  int64_t from_memory = -1;
+  for (int i = 0; i < 200 && from_memory != n; ++i) {  // the shards' flushers commit within flush_delay_ms
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto metrics = Client(kAdmin).Get("/metrics");
+    ASSERT_EQ(metrics->status, 200);
+    from_memory = MetricValue(metrics->body, kFromMemory);
+  }
+  EXPECT_EQ(from_memory, n) << "the sum over the 4 shards, each with a quarter of flush_cache_mb";
+  EXPECT_EQ(Count(kTokenA, "tenant-1"), n);
+}
+
+TEST_F(ServerTest, FlushCacheMbZeroReadsEveryRowBackAndCommitsThemAll) {
+  Start("", R"(, "flush_cache_mb": 0)");
+  int64_t n = 0;
+  const std::string metrics = MetricsAfterACommit(&n);
+  EXPECT_EQ(MetricValue(metrics, kFromMemory), 0);
+  EXPECT_EQ(Count(kTokenA, "tenant-1"), n);
 }
 
 TEST_F(ServerTest, AFullQueueAnswers429AndLosesNothing) {

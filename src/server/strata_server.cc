@@ -648,10 +648,15 @@ struct StrataServer::Impl {
         "# TYPE strata_hot_tier_bytes gauge\n";
     std::string rows =
         "# HELP strata_hot_tier_rows Rows held by a namespace's hot tier\n# TYPE strata_hot_tier_rows gauge\n";
+    std::string from_memory =
+        "# HELP strata_flush_rows_from_memory_total Rows the flusher took from memory (hot.flush_cache_mb), not "
+        "read back from the hot tier\n# TYPE strata_flush_rows_from_memory_total counter\n";
     for (const auto& open : ingest->Namespaces()) {
       const std::string labels = "{pipeline=\"" + open.pipeline + "\",namespace=\"" + open.ns + "\"}";
       extra += "strata_hot_tier_bytes" + labels + " " + std::to_string(open.hot.event_bytes) + "\n";
       rows += "strata_hot_tier_rows" + labels + " " + std::to_string(open.hot.rows) + "\n";
+      from_memory += "strata_flush_rows_from_memory_total" + labels + " " +
+                     std::to_string(open.hot.rows_taken_from_cache) + "\n";
     }
     uint64_t hits = 0, misses = 0;
     for (const auto& [name, reader] : readers) {
@@ -662,6 +667,7 @@ struct StrataServer::Impl {
       }
     }
     extra += rows;
+    extra += from_memory;
     extra += "# HELP strata_cache_hits_total Block-cache hits of the readers\n# TYPE strata_cache_hits_total counter\n"
              "strata_cache_hits_total " + std::to_string(hits) + "\n";
     extra += "# HELP strata_cache_misses_total Block-cache misses of the readers\n# TYPE strata_cache_misses_total counter\n"
