@@ -79,7 +79,7 @@ TEST(ConfigTest, EveryMistakeIsReportedWithItsPathAndLine) {
   "pipelines": {
     "events": { "bucket": "LAKEE", "sink": "nope", "base_path": "/abs" }
   },
-  "server": { "listen": "8080" },
+  "server": { "listen": "8080", "query_memory_mb": 1 },
   "tokens": [ { "token": { "env": "MISSING" }, "namespaces": ["../x"], "scopes": ["root"] } ],
   "extra": true
 })jsonc";
@@ -95,6 +95,7 @@ TEST(ConfigTest, EveryMistakeIsReportedWithItsPathAndLine) {
   EXPECT_THAT(msg, HasSubstr("strata.jsonc:6: pipelines.events.sink: unknown sink 'nope'"));
   EXPECT_THAT(msg, HasSubstr("strata.jsonc:6: pipelines.events.base_path: must be a relative key prefix"));
   EXPECT_THAT(msg, HasSubstr("strata.jsonc:8: server.listen: must be HOST:PORT"));
+  EXPECT_THAT(msg, HasSubstr("strata.jsonc:8: server.query_memory_mb: must be between 16 and"));
   EXPECT_THAT(msg, HasSubstr("strata.jsonc:9: tokens[0].token.env: environment variable MISSING is not set"));
   EXPECT_THAT(msg, HasSubstr("strata.jsonc:9: tokens[0].namespaces[0]: must be a namespace"));
   EXPECT_THAT(msg, HasSubstr("strata.jsonc:9: tokens[0].scopes[0]: must be \"read\", \"write\" or \"admin\""));

@@ -188,6 +188,7 @@ class Parser {
     r.Int("max_namespaces", &s.max_namespaces, 1, 1'000'000);
     r.Int("query_row_limit", &s.query_row_limit, 1, 100'000'000);
     r.Int("query_timeout_ms", &s.query_timeout_ms, 1, 24 * 3'600'000);
+    r.Int("query_memory_mb", &s.query_memory_mb, 16, int64_t{1} << 22);
     r.Int("drain_timeout_s", &s.drain_timeout_s, 1, 86'400);
     r.Finish();
   }

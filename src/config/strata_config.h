@@ -9,7 +9,7 @@
 //                target_file_size_mb }
 //   pipelines  name -> { bucket, cold_bucket?, base_path, sink, shards }
 //   server     { listen, threads, max_body_mb, max_inflight_events, max_namespaces,
-//                query_row_limit, query_timeout_ms, drain_timeout_s }
+//                query_row_limit, query_timeout_ms, query_memory_mb, drain_timeout_s }
 //   tokens     [ { name, token, namespaces: [ns | "*"], scopes: [read|write|admin] } ]
 //
 // A secret (credentials, tokens) is a string, or {"env": "NAME"}: the value
@@ -98,6 +98,7 @@ struct ServerConfig {
   int64_t max_namespaces = 1000;         // open namespaces per pipeline
   int64_t query_row_limit = 10'000;      // rows per query answer, at most
   int64_t query_timeout_ms = 30'000;
+  int64_t query_memory_mb = 1024;        // per pipeline: what its queries hold at once; over it a query fails
   int64_t drain_timeout_s = 60;          // SIGTERM: the flush may take this long
 };
 

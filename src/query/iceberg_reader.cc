@@ -52,6 +52,7 @@ Result<TableRef> TableRef::Namespace(std::string_view base_path, std::string_vie
 }
 
 Status ReaderOptions::Validate() const {
+  if (memory_limit_bytes < 0) return Status::InvalidArgument("reader: memory_limit_bytes must be >= 0");
   STRATA_RETURN_IF_ERROR(cache.Validate());
   return block_cache.capacity_bytes > 0 ? block_cache.Validate() : Status::OK();
 }
@@ -444,7 +445,7 @@ Result<std::unique_ptr<IcebergReader>> IcebergReader::Open(std::shared_ptr<Objec
   }
   impl->options = std::move(options);
   impl->tables = std::make_unique<TableCache>(impl->store, impl->options.cache);
-  STRATA_ASSIGN_OR_RETURN(impl->engine, SqlEngine::Create());
+  STRATA_ASSIGN_OR_RETURN(impl->engine, SqlEngine::Create(impl->options.memory_limit_bytes));
   impl->engine->buckets().Register(impl->store);
   return std::unique_ptr<IcebergReader>(new IcebergReader(std::move(impl)));
 }

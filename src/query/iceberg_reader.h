@@ -68,6 +68,9 @@ struct ReaderOptions {
   /// ParquetRowReader (~1 ms instead of DuckDB's ~9 ms for one row of 178
   /// columns; files it does not decode go to DuckDB). Off: always DuckDB.
   bool row_reader = true;
+  /// What this reader's queries may hold in memory at once (SqlEngine::Create);
+  /// 0 (default): DuckDB's own limit, 80% of the machine's memory.
+  int64_t memory_limit_bytes = 0;
 
   Status Validate() const;
 };

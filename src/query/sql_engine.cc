@@ -106,8 +106,12 @@ Cell ToCell(const duckdb::Value& v) {
 // A DuckDB error as a Status: missing files are NotFound, files that are not
 // Parquet (or are cut short) Corruption, other I/O failures IOError; errors in
 // the user's SQL InvalidArgument. `context` prefixes the message.
-Status FromDuckError(const duckdb::ErrorData& error, const std::string& context) {
+// `memory_limit_bytes`: the engine's limit, named when DuckDB ran out of it.
+Status FromDuckError(const duckdb::ErrorData& error, const std::string& context, int64_t memory_limit_bytes = 0) {
   const std::string message = context + error.Message();
+  if (error.Type() == duckdb::ExceptionType::OUT_OF_MEMORY && memory_limit_bytes > 0)
+    return Status::InvalidArgument(context + "the query needs more memory than the query engine's limit of " +
+                                   std::to_string(memory_limit_bytes >> 20) + " MiB (" + error.RawMessage() + ")");
   const std::string& raw = error.RawMessage();
   auto has = [&](const char* text) { return raw.find(text) != std::string::npos; };
   if (has("No files found") || has("NotFound:") || has("no such object")) return Status::NotFound(message);
@@ -346,6 +350,7 @@ struct SqlEngine::Impl {
   std::unique_ptr<duckdb::DuckDB> db;
   BucketRegistry buckets;
   EventsViews* views = nullptr;  // owned by the database's config
+  int64_t memory_limit_bytes = 0;  // 0: DuckDB's default
   duckdb::shared_ptr<EventRowSets> event_rows = duckdb::make_shared_ptr<EventRowSets>();  // ScopedEventsOverlay rows
 
   // `events` of one connection while a query runs.
@@ -384,12 +389,20 @@ struct SqlEngine::Impl {
 SqlEngine::SqlEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqlEngine::~SqlEngine() = default;
 
-Result<std::unique_ptr<SqlEngine>> SqlEngine::Create() {
+Result<std::unique_ptr<SqlEngine>> SqlEngine::Create(int64_t memory_limit_bytes) {
+  if (memory_limit_bytes < 0) return Status::InvalidArgument("query engine: memory_limit_bytes must be >= 0");
   auto impl = std::make_unique<Impl>();
+  impl->memory_limit_bytes = memory_limit_bytes;
   try {
     duckdb::DBConfig config;
     config.options.autoload_known_extensions = false;
     config.options.autoinstall_known_extensions = false;
+    if (memory_limit_bytes > 0) {
+      config.options.maximum_memory = static_cast<duckdb::idx_t>(memory_limit_bytes);
+      // No spilling: an in-memory database would spill into ".tmp" of the
+      // working directory; a query over the limit fails instead.
+      config.options.use_temporary_directory = false;
+    }
     auto views = duckdb::make_uniq<EventsViews>();
     impl->views = views.get();
     config.replacement_scans.emplace_back(EventsScan, std::move(views));
@@ -424,7 +437,7 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
       view.emplace(impl_->views, con->context->GetConnectionId(), view_sql);
     }
     auto prepared = con->Prepare(std::string(sql));
-    if (prepared->HasError()) return FromDuckError(prepared->error, "query failed: ");
+    if (prepared->HasError()) return FromDuckError(prepared->error, "query failed: ", impl_->memory_limit_bytes);
     const auto type = prepared->GetStatementType();
     if (type != duckdb::StatementType::SELECT_STATEMENT && type != duckdb::StatementType::EXPLAIN_STATEMENT)
       return Status::InvalidArgument("only SELECT and EXPLAIN statements run over tables (got a " +
@@ -434,7 +447,7 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
                                      " parameters; " + std::to_string(params.size()) + " given");
     duckdb::vector<duckdb::Value> values = ToDuckValues(params);
     auto result = prepared->Execute(values, /*allow_stream_result=*/true);
-    if (result->HasError()) return deadline.Explain(FromDuckError(result->GetErrorObject(), "query failed: "));
+    if (result->HasError()) return deadline.Explain(FromDuckError(result->GetErrorObject(), "query failed: ", impl_->memory_limit_bytes));
     for (idx_t col = 0; col < result->ColumnCount(); ++col) {
       out.column_names.push_back(result->ColumnName(col));
       out.column_types.push_back(result->types[col].ToString());
@@ -443,7 +456,7 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
     uint64_t rows = 0;
     while (true) {
       auto chunk = result->Fetch();
-      if (result->HasError()) return deadline.Explain(FromDuckError(result->GetErrorObject(), "query failed: "));
+      if (result->HasError()) return deadline.Explain(FromDuckError(result->GetErrorObject(), "query failed: ", impl_->memory_limit_bytes));
       if (!chunk || chunk->size() == 0) break;
       for (idx_t row = 0; row < chunk->size(); ++row) {
         if (limits.max_rows && rows >= limits.max_rows) {
@@ -463,7 +476,7 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
       }
     }
   } catch (const std::exception& e) {
-    return FromDuckError(duckdb::ErrorData(e), "query failed: ");
+    return FromDuckError(duckdb::ErrorData(e), "query failed: ", impl_->memory_limit_bytes);
   }
   return out;
 }

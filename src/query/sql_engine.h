@@ -90,8 +90,12 @@ QueryResult EventRows(std::span<const Event> events);
 
 class SqlEngine {
  public:
-  /// Starts DuckDB. Internal when DuckDB cannot start.
-  static Result<std::unique_ptr<SqlEngine>> Create();
+  /// Starts DuckDB. `memory_limit_bytes` > 0 caps what its queries hold at
+  /// once, together (DuckDB's memory_limit; nothing spills to disk then): a
+  /// query needing more fails with InvalidArgument naming the limit. 0:
+  /// DuckDB's default (80% of the machine's memory). Internal when DuckDB
+  /// cannot start.
+  static Result<std::unique_ptr<SqlEngine>> Create(int64_t memory_limit_bytes = 0);
   ~SqlEngine();
 
   /// The buckets DuckDB may read (register before querying them).

@@ -15,6 +15,7 @@ Result<std::unique_ptr<ReadService>> ReadService::Open(ReadTarget target) {
   TieredOptions options;
   options.hot_dir = target.hot_dir;
   options.base_path = target.base_path;
+  options.reader.memory_limit_bytes = target.query_memory_bytes;
   STRATA_ASSIGN_OR_RETURN(std::shared_ptr<TieredReader> reader, TieredReader::Open(target.bucket, options));
   return std::unique_ptr<ReadService>(new ReadService(std::move(target), std::move(reader)));
 }

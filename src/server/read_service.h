@@ -28,6 +28,7 @@ struct ReadTarget {
   std::string base_path;
   std::string hot_dir;
   int shards = 1;  // > 1: the namespace `ns` is the tables {ns}-shard-{k} (src/shard/)
+  int64_t query_memory_bytes = 0;  // the query engine's memory limit (0: DuckDB's default)
 };
 
 struct QueryRequest {

@@ -501,6 +501,20 @@ TEST_F(ServerTest, FlushCacheMbZeroReadsEveryRowBackAndCommitsThemAll) {
   EXPECT_EQ(Count(kTokenA, "tenant-1"), n);
 }
 
+TEST_F(ServerTest, AQueryOverQueryMemoryMbFailsClearlyAndTheServerGoesOn) {
+  Start(R"(, "query_memory_mb": 64)");
+  const Dataset d = Generate(300);
+  ASSERT_EQ(Ingest(kTokenA, d.Ndjson("tenant-1"))->status, 200);
+  // A hash table of 50 million distinct keys needs far more than 64 MiB.
+  auto big = Query(kTokenA, {{"namespace", "tenant-1"},
+                             {"sql", "SELECT count(*) FROM (SELECT DISTINCT i FROM range(50000000) t(i))"}});
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 400) << big->body;
+  EXPECT_THAT(big->body, HasSubstr("more memory than the query engine's limit of 64 MiB"));
+  EXPECT_EQ(Count(kTokenA, "tenant-1"), static_cast<int64_t>(d.Ids("tenant-1").size()));
+  EXPECT_EQ(Ingest(kTokenA, Generate(50, 3).Ndjson("tenant-1"))->status, 200) << "ingest goes on";
+}
+
 TEST_F(ServerTest, AFullQueueAnswers429AndLosesNothing) {
   Start(R"(, "max_inflight_events": 1000, "threads": 16)");
   const Dataset d = Generate(12000, 11);

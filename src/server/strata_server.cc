@@ -750,7 +750,7 @@ Result<std::unique_ptr<StrataServer>> StrataServer::Create(const config::StrataC
     t.hot_dir = config.hot.dir + "/" + name;
     t.sink = config.sinks.at(p.sink);
     t.shards = p.shards;
-    ReadTarget r{name, t.bucket, p.base_path, t.hot_dir, p.shards};
+    ReadTarget r{name, t.bucket, p.base_path, t.hot_dir, p.shards, config.server.query_memory_mb << 20};
     if (!p.cold_bucket.empty() && p.cold_bucket != p.bucket) {
       STRATA_ASSIGN_OR_RETURN(r.bucket, WithColdMount(t.bucket, buckets.at(p.cold_bucket)));
     }
