@@ -26,10 +26,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "bench_memory.h"
 #include "common/time_util.h"
 #include "compact/compact_partition.h"
 #include "duckdb.hpp"
@@ -41,6 +41,8 @@
 namespace {
 
 using namespace strata;
+using bench::PeakRssMb;
+using bench::ResetPeakRss;
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
@@ -68,16 +70,6 @@ struct Options {
 const int64_t kHour10 = ParseIso8601Micros("2024-01-15T10:00:00Z").value();
 constexpr char kNs[] = "compact-1";
 constexpr char kTable[] = "cdc/compact-1";
-
-// Peak resident set size since the last ResetPeakRss, in MiB.
-void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
-double PeakRssMb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  return 0;
-}
 
 void Build(const Options& o, std::shared_ptr<LocalStore> bucket) {
   SinkOptions s;

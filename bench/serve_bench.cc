@@ -25,6 +25,9 @@
 // Prints PASS/FAIL lines and the ratio http/sink (target >= 0.5); exits 1 on
 // a failed check.
 //
+// Also the process's resident memory over the HTTP run (peak minus what it
+// held before the server started).
+//
 // The events are generated and serialised before anything is timed. CPU
 // columns are the whole process's (user + system) over each phase, the HTTP
 // clients included.
@@ -32,6 +35,8 @@
 // Usage: serve_bench [--seconds 60] [--batch 1000] [--clients 4] [--namespaces 1]
 //                    [--gzip on|off] [--hours 1] [--baseline-seconds 20]
 //                    [--pool-events N] [--baseline-events N] [--probe-every 30]
+//                    [--flush-cache-mb N]
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -50,6 +55,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "bench_memory.h"
 #include "bucket/bucket.h"
 #include "common/temp_dir.h"
 #include "common/time_util.h"
@@ -96,6 +102,7 @@ struct Options {
   int64_t pool_events = 0;       // 0: seconds x 30,000 (at least 100,000)
   int64_t baseline_events = 0;   // 0: min(pool, 1,000,000)
   double probe_every = 30;       // seconds between count queries during the load (0: none)
+  int64_t flush_cache_mb = -1;   // hot.flush_cache_mb; -1: the default config's
 };
 
 Options ParseArgs(int argc, char** argv) {
@@ -113,6 +120,7 @@ Options ParseArgs(int argc, char** argv) {
     else if (flag == "--pool-events") o.pool_events = std::stoll(v);
     else if (flag == "--baseline-events") o.baseline_events = std::stoll(v);
     else if (flag == "--probe-every") o.probe_every = std::stod(v);
+    else if (flag == "--flush-cache-mb") o.flush_cache_mb = std::stoll(v);
     else Die("unknown option " + flag);
   }
   if (o.pool_events == 0) o.pool_events = std::max<int64_t>(100'000, static_cast<int64_t>(o.seconds * 30'000));
@@ -256,6 +264,7 @@ strata::PipelineOptions PipelineOptionsFor(const strata::config::StrataConfig& c
   o.sink = SinkOptionsFor(cfg, dir + "/lake", ns);
   o.flush_batch = static_cast<size_t>(sink.batch_size);
   o.flush_delay_ms = sink.flush_delay_ms;
+  o.flush_cache_bytes = hot.flush_cache_mb << 20;
   return o;
 }
 
@@ -619,10 +628,17 @@ struct HttpRun {
   std::vector<Check> checks;
   std::string metrics;
   double drain_seconds = 0;
+  // Resident MiB: before the server starts (the pre-generated bodies), the
+  // peak during the load, and the peak until the drain has finished.
+  double rss_before_mb = 0, peak_load_mb = 0, peak_drain_mb = 0;
+  std::vector<double> rss_samples;  // every 30 s of the load
 };
 
 HttpRun RunHttp(const Pool& pool, const strata::config::StrataConfig& cfg, const Options& o, Load& load) {
   HttpRun run;
+  malloc_trim(0);  // what the baselines freed goes back to the system: growth from here on shows
+  run.rss_before_mb = strata::bench::RssMb();
+  strata::bench::ResetPeakRss();
   auto server = strata::server::StrataServer::Create(cfg);
   if (!server.ok()) Die("server: " + server.status().ToString());
   auto port = (*server)->Start();
@@ -635,13 +651,18 @@ HttpRun RunHttp(const Pool& pool, const strata::config::StrataConfig& cfg, const
   std::vector<std::thread> clients;
   for (int c = 0; c < o.clients; ++c) clients.emplace_back([&] { Client(*port, pool, o, load); });
   std::thread probe([&] { Probe(*port, pool, o, load, &run.checks); });
-  while (Seconds(start) < o.seconds && !load.exhausted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (Seconds(start) < o.seconds && !load.exhausted) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (Seconds(start) >= 30.0 * static_cast<double>(run.rss_samples.size() + 1))
+      run.rss_samples.push_back(strata::bench::RssMb());
+  }
   load.stop = true;
   for (auto& c : clients) c.join();
   run.phase.seconds = Seconds(start);
   run.phase.cpu_seconds = CpuSeconds() - cpu;
   probe.join();
   run.phase.events = load.Acked();
+  run.peak_load_mb = strata::bench::PeakRssMb();
 
   CountsAtRest(*port, pool, load, &run.checks);
   httplib::Client admin("127.0.0.1", *port);
@@ -649,6 +670,7 @@ HttpRun RunHttp(const Pool& pool, const strata::config::StrataConfig& cfg, const
   const auto drain_start = Clock::now();
   if (auto st = (*server)->Drain(); !st.ok()) run.checks.push_back({"drain", false, st.ToString()});
   run.drain_seconds = Seconds(drain_start);
+  run.peak_drain_mb = strata::bench::PeakRssMb();
   return run;
 }
 
@@ -782,11 +804,14 @@ int main(int argc, char** argv) {
               static_cast<double>(pool.json_bytes) / static_cast<double>(pool.ids.size()),
               static_cast<double>(pool.body_bytes) / 1e6, Seconds(gen_start));
 
-  const strata::config::StrataConfig cfg = ServerConfig(dir.path() + "/serve");
+  strata::config::StrataConfig cfg = ServerConfig(dir.path() + "/serve");
+  if (o.flush_cache_mb >= 0) cfg.hot.flush_cache_mb = o.flush_cache_mb;
   const auto& sink_cfg = cfg.sinks.at("default");
-  std::printf("server defaults: sink batch_size %lld, flush_delay_ms %lld, hot synchronous %s, %d threads\n",
+  std::printf("server defaults: sink batch_size %lld, flush_delay_ms %lld, hot synchronous %s, flush_cache_mb %lld, "
+              "%d threads\n",
               static_cast<long long>(sink_cfg.batch_size), static_cast<long long>(sink_cfg.flush_delay_ms),
-              cfg.hot.synchronous_full ? "full" : "normal", cfg.server.threads);
+              cfg.hot.synchronous_full ? "full" : "normal", static_cast<long long>(cfg.hot.flush_cache_mb),
+              cfg.server.threads);
 
   std::printf("library baselines (at most %.0f s or %lld events each)...\n", o.baseline_seconds,
               static_cast<long long>(pool.baseline.size()));
@@ -820,6 +845,15 @@ int main(int argc, char** argv) {
   std::printf("%-36s %10s %8.2f\n", "  + drain (flush + close)", "", http.drain_seconds);
 
   PrintLoad(load);
+  std::printf("memory: RSS %.0f MiB before the server (the pre-generated bodies); peak %.0f MiB during the load "
+              "(+%.0f), %.0f MiB until the drain ended (+%.0f)\n",
+              http.rss_before_mb, http.peak_load_mb, http.peak_load_mb - http.rss_before_mb, http.peak_drain_mb,
+              http.peak_drain_mb - http.rss_before_mb);
+  if (!http.rss_samples.empty()) {
+    std::printf("  RSS every 30 s of the load (MiB):");
+    for (double mb : http.rss_samples) std::printf(" %.0f", mb);
+    std::printf("\n");
+  }
   PrintServerView(http.metrics, load.latency_ms);
 
   const bool all_ok = PrintVerdict(load, sink, pipeline, http);
