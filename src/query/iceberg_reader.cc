@@ -52,7 +52,6 @@ Result<TableRef> TableRef::Namespace(std::string_view base_path, std::string_vie
 }
 
 Status ReaderOptions::Validate() const {
-  if (memory_limit_bytes < 0) return Status::InvalidArgument("reader: memory_limit_bytes must be >= 0");
   STRATA_RETURN_IF_ERROR(cache.Validate());
   return block_cache.capacity_bytes > 0 ? block_cache.Validate() : Status::OK();
 }

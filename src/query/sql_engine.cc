@@ -108,10 +108,10 @@ Cell ToCell(const duckdb::Value& v) {
 // the user's SQL InvalidArgument. `context` prefixes the message.
 // `memory_limit_bytes`: the engine's limit, named when DuckDB ran out of it.
 Status FromDuckError(const duckdb::ErrorData& error, const std::string& context, int64_t memory_limit_bytes = 0) {
-  const std::string message = context + error.Message();
   if (error.Type() == duckdb::ExceptionType::OUT_OF_MEMORY && memory_limit_bytes > 0)
     return Status::InvalidArgument(context + "the query needs more memory than the query engine's limit of " +
                                    std::to_string(memory_limit_bytes >> 20) + " MiB (" + error.RawMessage() + ")");
+  const std::string message = context + error.Message();
   const std::string& raw = error.RawMessage();
   auto has = [&](const char* text) { return raw.find(text) != std::string::npos; };
   if (has("No files found") || has("NotFound:") || has("no such object")) return Status::NotFound(message);
@@ -424,6 +424,9 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
                                      const std::vector<Cell>& params, const SqlLimits& limits, bool* truncated) {
   if (truncated) *truncated = false;
   if (limits.sandboxed) STRATA_RETURN_IF_ERROR(CheckSandboxedSql(sql));
+  auto failed = [this](const duckdb::ErrorData& error) {
+    return FromDuckError(error, "query failed: ", impl_->memory_limit_bytes);
+  };
   QueryResult out;
   try {
     STRATA_ASSIGN_OR_RETURN(auto con, impl_->Connect());
@@ -437,7 +440,7 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
       view.emplace(impl_->views, con->context->GetConnectionId(), view_sql);
     }
     auto prepared = con->Prepare(std::string(sql));
-    if (prepared->HasError()) return FromDuckError(prepared->error, "query failed: ", impl_->memory_limit_bytes);
+    if (prepared->HasError()) return failed(prepared->error);
     const auto type = prepared->GetStatementType();
     if (type != duckdb::StatementType::SELECT_STATEMENT && type != duckdb::StatementType::EXPLAIN_STATEMENT)
       return Status::InvalidArgument("only SELECT and EXPLAIN statements run over tables (got a " +
@@ -447,7 +450,7 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
                                      " parameters; " + std::to_string(params.size()) + " given");
     duckdb::vector<duckdb::Value> values = ToDuckValues(params);
     auto result = prepared->Execute(values, /*allow_stream_result=*/true);
-    if (result->HasError()) return deadline.Explain(FromDuckError(result->GetErrorObject(), "query failed: ", impl_->memory_limit_bytes));
+    if (result->HasError()) return deadline.Explain(failed(result->GetErrorObject()));
     for (idx_t col = 0; col < result->ColumnCount(); ++col) {
       out.column_names.push_back(result->ColumnName(col));
       out.column_types.push_back(result->types[col].ToString());
@@ -456,7 +459,7 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
     uint64_t rows = 0;
     while (true) {
       auto chunk = result->Fetch();
-      if (result->HasError()) return deadline.Explain(FromDuckError(result->GetErrorObject(), "query failed: ", impl_->memory_limit_bytes));
+      if (result->HasError()) return deadline.Explain(failed(result->GetErrorObject()));
       if (!chunk || chunk->size() == 0) break;
       for (idx_t row = 0; row < chunk->size(); ++row) {
         if (limits.max_rows && rows >= limits.max_rows) {
@@ -476,7 +479,7 @@ Result<QueryResult> SqlEngine::Query(const std::string& view_sql, std::string_vi
       }
     }
   } catch (const std::exception& e) {
-    return FromDuckError(duckdb::ErrorData(e), "query failed: ", impl_->memory_limit_bytes);
+    return failed(duckdb::ErrorData(e));
   }
   return out;
 }
